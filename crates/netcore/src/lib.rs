@@ -1,0 +1,24 @@
+//! # netcore — the event loop
+//!
+//! (Crate docs are written in `docs.md`.)
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod cluster;
+mod event_loop;
+pub mod framing;
+mod pool;
+mod remote;
+mod slab;
+pub mod stream;
+pub mod timer;
+
+pub use cluster::{available_cores, Cluster};
+pub use event_loop::{
+    EventLoop, HandleId, ImmediateId, LoopOptions, Ready, ReadyFn, TimerId, DEFAULT_READ_BUFFER_SIZE,
+    DEFAULT_THREAD_POOL_SIZE,
+};
+pub use remote::{LoopClosed, Remote};
+
+pub use mio;

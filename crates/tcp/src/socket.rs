@@ -1,0 +1,899 @@
+//! Sockets (Node's `net.Socket`): the connection state kept in the loop, its handler, and the
+//! machinery that moves bytes between the two with Node's events.
+
+use std::io;
+use std::time::{Duration, Instant};
+
+use netcore::stream::{self, Readable, StreamHandle, Writable};
+use netcore::{EventLoop, HandleId, Ready, TimerId};
+
+use crate::connect::Connecting;
+use crate::server::{self, ServerId};
+use crate::splice::Splice;
+use crate::stream::{Address, Stream};
+use crate::Error;
+
+/// Node's default high-water mark for a socket's write queue, in bytes (64 KiB).
+pub const DEFAULT_HIGH_WATER_MARK: usize = 64 * 1024;
+
+/// Reads served per readiness event before the socket yields to others (fairness).
+const READS_PER_EVENT: usize = 16;
+
+/// Settings for one socket. Servers apply theirs to every accepted socket.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SocketOptions {
+    /// `write` returns false once this many bytes are queued (default [`DEFAULT_HIGH_WATER_MARK`]).
+    pub high_water_mark: usize,
+    /// Keep the writing side open after the peer ends (default false: end ours too, as Node).
+    pub allow_half_open: bool,
+    /// Disable Nagle's algorithm (default false, as Node's `net`).
+    pub no_delay: bool,
+    /// TCP keep-alive probes after this much idle time (default off).
+    pub keep_alive: Option<Duration>,
+    /// Idle timeout: emit `timeout` after this long without activity (default none).
+    pub timeout: Option<Duration>,
+    /// Happy Eyeballs "connection attempt delay" between staggered attempts (default 250 ms,
+    /// RFC 8305 §5).
+    pub connect_attempt_delay: Duration,
+}
+
+impl Default for SocketOptions {
+    fn default() -> Self {
+        Self {
+            high_water_mark: DEFAULT_HIGH_WATER_MARK,
+            allow_half_open: false,
+            no_delay: false,
+            keep_alive: None,
+            timeout: None,
+            connect_attempt_delay: Duration::from_millis(250),
+        }
+    }
+}
+
+/// What a socket's owner does on each of its events (Node's `net.Socket` events).
+///
+/// The handler owns the connection's state; every method gets a [`Socket`] to act through, which
+/// also reaches the loop (timers, other sockets, the thread pool). All methods have empty defaults.
+pub trait SocketHandler: 'static {
+    /// A client socket connected (`connect`).
+    fn on_connect(&mut self, socket: &mut Socket<'_>) {
+        let _ = socket;
+    }
+    /// Bytes arrived (`data`). The slice borrows the loop's shared read buffer.
+    fn on_data(&mut self, socket: &mut Socket<'_>, data: &[u8]) {
+        let _ = (socket, data);
+    }
+    /// The peer ended its side (`end`). Unless `allow_half_open`, ours ends after this returns.
+    fn on_end(&mut self, socket: &mut Socket<'_>) {
+        let _ = socket;
+    }
+    /// The write queue emptied after `write` had returned false (`drain`).
+    fn on_drain(&mut self, socket: &mut Socket<'_>) {
+        let _ = socket;
+    }
+    /// The socket was idle for its timeout (`timeout`). It stays open: end or destroy it here.
+    fn on_timeout(&mut self, socket: &mut Socket<'_>) {
+        let _ = socket;
+    }
+    /// Something failed (`error`); `close` follows with `had_error` true.
+    fn on_error(&mut self, socket: &mut Socket<'_>, error: &Error) {
+        let _ = (socket, error);
+    }
+    /// The socket is fully closed (`close`); the handler is dropped after this.
+    fn on_close(&mut self, lp: &mut EventLoop, id: SocketId, had_error: bool) {
+        let _ = (lp, id, had_error);
+    }
+}
+
+impl SocketHandler for () {}
+
+impl SocketHandler for Box<dyn SocketHandler> {
+    fn on_connect(&mut self, s: &mut Socket<'_>) {
+        (**self).on_connect(s)
+    }
+    fn on_data(&mut self, s: &mut Socket<'_>, data: &[u8]) {
+        (**self).on_data(s, data)
+    }
+    fn on_end(&mut self, s: &mut Socket<'_>) {
+        (**self).on_end(s)
+    }
+    fn on_drain(&mut self, s: &mut Socket<'_>) {
+        (**self).on_drain(s)
+    }
+    fn on_timeout(&mut self, s: &mut Socket<'_>) {
+        (**self).on_timeout(s)
+    }
+    fn on_error(&mut self, s: &mut Socket<'_>, e: &Error) {
+        (**self).on_error(s, e)
+    }
+    fn on_close(&mut self, lp: &mut EventLoop, id: SocketId, had_error: bool) {
+        (**self).on_close(lp, id, had_error)
+    }
+}
+
+/// A handler made of one closure for `data`: `tcp::on_data(|s, d| { s.write(d); })`.
+pub fn on_data<F>(f: F) -> OnData<F>
+where
+    F: FnMut(&mut Socket<'_>, &[u8]) + 'static,
+{
+    OnData(f)
+}
+
+/// See [`on_data`].
+#[derive(Debug)]
+pub struct OnData<F>(F);
+
+impl<F> SocketHandler for OnData<F>
+where
+    F: FnMut(&mut Socket<'_>, &[u8]) + 'static,
+{
+    fn on_data(&mut self, socket: &mut Socket<'_>, data: &[u8]) {
+        (self.0)(socket, data)
+    }
+}
+
+/// Names a socket on its loop. `Copy`: keep it anywhere to reach the socket later (a chat room's
+/// member list); operations on a closed socket are harmless no-ops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SocketId(pub(crate) HandleId);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Connecting,
+    Open,
+    Closed,
+}
+
+/// A socket's state, kept in the loop's slab. No read buffer: reads land in the loop's.
+pub(crate) struct Conn {
+    pub(crate) stream: Option<Stream>,
+    pub(crate) handler: Option<Box<dyn SocketHandler>>,
+    pub(crate) phase: Phase,
+    out: Vec<u8>,
+    out_pos: usize,
+    pub(crate) options: Box<SocketOptions>,
+    paused: bool,
+    read_ended: bool,
+    end_requested: bool,
+    shutdown_done: bool,
+    need_drain: bool,
+    had_error: bool,
+    timer: Option<TimerId>,
+    last_active: Instant,
+    pub(crate) bytes_read: u64,
+    pub(crate) bytes_written: u64,
+    pub(crate) server: Option<(ServerId, usize)>,
+    pub(crate) connecting: Option<Box<Connecting>>,
+    pub(crate) splice: Option<Box<Splice>>,
+    pub(crate) spliced_from: Option<SocketId>,
+}
+
+impl Conn {
+    pub(crate) fn new(
+        stream: Option<Stream>,
+        handler: Box<dyn SocketHandler>,
+        options: SocketOptions,
+        now: Instant,
+    ) -> Conn {
+        Conn {
+            phase: if stream.is_some() { Phase::Open } else { Phase::Connecting },
+            stream,
+            handler: Some(handler),
+            out: Vec::new(),
+            out_pos: 0,
+            options: Box::new(options),
+            paused: false,
+            read_ended: false,
+            end_requested: false,
+            shutdown_done: false,
+            need_drain: false,
+            had_error: false,
+            timer: None,
+            last_active: now,
+            bytes_read: 0,
+            bytes_written: 0,
+            server: None,
+            connecting: None,
+            splice: None,
+            spliced_from: None,
+        }
+    }
+
+    pub(crate) fn queued(&self) -> usize {
+        self.out.len() - self.out_pos
+    }
+
+    pub(crate) fn paused_or_ended(&self) -> bool {
+        self.paused || self.read_ended || self.phase != Phase::Open
+    }
+}
+
+pub(crate) fn conn(lp: &EventLoop, id: SocketId) -> Option<&Conn> {
+    lp.handle::<Conn>(id.0)
+}
+
+pub(crate) fn conn_mut(lp: &mut EventLoop, id: SocketId) -> Option<&mut Conn> {
+    lp.handle_mut::<Conn>(id.0)
+}
+
+/// Inserts a socket into the loop; `stream`, if given, is registered at once.
+pub(crate) fn insert(
+    lp: &mut EventLoop,
+    stream: Option<Stream>,
+    handler: Box<dyn SocketHandler>,
+    options: SocketOptions,
+) -> io::Result<SocketId> {
+    let now = lp.now();
+    let timeout = options.timeout;
+    let id = SocketId(lp.insert_handle(Conn::new(None, handler, options, now), on_ready));
+    if let Some(stream) = stream {
+        if let Err(e) = install_stream(lp, id, stream) {
+            lp.remove_handle(id.0);
+            return Err(e);
+        }
+    }
+    if let Some(t) = timeout {
+        id.set_timeout(lp, t);
+    }
+    Ok(id)
+}
+
+/// Registers a connected stream under the socket's token and applies the socket options.
+pub(crate) fn install_stream(lp: &mut EventLoop, id: SocketId, mut stream: Stream) -> io::Result<()> {
+    let Some((c, registry)) = lp.handle_and_registry::<Conn>(id.0) else {
+        return Err(io::Error::from(io::ErrorKind::NotConnected));
+    };
+    stream.register(registry, id.0.token())?;
+    if let Some(tcp) = stream.tcp() {
+        if c.options.no_delay {
+            let _ = tcp.set_nodelay(true);
+        }
+        if let Some(idle) = c.options.keep_alive {
+            let _ = apply_keep_alive(tcp, idle, None, None);
+        }
+    }
+    c.stream = Some(stream);
+    c.phase = Phase::Open;
+    Ok(())
+}
+
+fn apply_keep_alive(
+    tcp: &mio::net::TcpStream,
+    idle: Duration,
+    interval: Option<Duration>,
+    retries: Option<u32>,
+) -> io::Result<()> {
+    let sock = socket2::SockRef::from(tcp);
+    let mut ka = socket2::TcpKeepalive::new().with_time(idle);
+    if let Some(i) = interval {
+        ka = ka.with_interval(i);
+    }
+    if let Some(r) = retries {
+        ka = ka.with_retries(r);
+    }
+    sock.set_tcp_keepalive(&ka)
+}
+
+/// Runs `f` with the socket's handler and a [`Socket`] context. If the handler is out already
+/// (we are inside one of its callbacks), `f` runs on the next tick instead, as Node emits
+/// events asynchronously.
+pub(crate) fn with_handler(
+    lp: &mut EventLoop,
+    id: SocketId,
+    f: impl FnOnce(&mut dyn SocketHandler, &mut Socket<'_>) + 'static,
+) {
+    let Some(c) = conn_mut(lp, id) else { return };
+    let Some(mut h) = c.handler.take() else {
+        lp.next_tick(move |lp| with_handler(lp, id, f));
+        return;
+    };
+    f(&mut *h, &mut Socket { lp, id });
+    if let Some(c) = conn_mut(lp, id) {
+        if c.handler.is_none() {
+            c.handler = Some(h);
+        }
+    }
+}
+
+/// Readiness for a socket's token.
+fn on_ready(lp: &mut EventLoop, hid: HandleId, ready: Ready) {
+    let id = SocketId(hid);
+    match conn(lp, id).map(|c| c.phase) {
+        Some(Phase::Open) => {}
+        _ => return,
+    }
+    if ready.is_writable() {
+        flush(lp, id);
+    }
+    if ready.is_readable() {
+        read(lp, id, ready.is_read_closed());
+    }
+}
+
+fn touch(lp: &mut EventLoop, id: SocketId) {
+    let now = lp.now();
+    let Some(c) = conn_mut(lp, id) else { return };
+    c.last_active = now;
+    if c.timer.is_none() {
+        if let Some(t) = c.options.timeout {
+            arm_timeout(lp, id, t);
+        }
+    }
+}
+
+fn arm_timeout(lp: &mut EventLoop, id: SocketId, after: Duration) {
+    let timer = lp.set_timeout(after, move |lp| idle_check(lp, id));
+    lp.unref_timer(timer);
+    if let Some(c) = conn_mut(lp, id) {
+        c.timer = Some(timer);
+    }
+}
+
+fn idle_check(lp: &mut EventLoop, id: SocketId) {
+    let now = lp.now();
+    let Some(c) = conn_mut(lp, id) else { return };
+    c.timer = None;
+    let Some(t) = c.options.timeout else { return };
+    if c.phase == Phase::Closed {
+        return;
+    }
+    let idle = now.saturating_duration_since(c.last_active);
+    if idle >= t {
+        // Fires once per idle period: activity re-arms it (Node's socket timeout).
+        with_handler(lp, id, |h, s| h.on_timeout(s));
+    } else {
+        arm_timeout(lp, id, t - idle);
+    }
+}
+
+fn read(lp: &mut EventLoop, id: SocketId, read_closed: bool) {
+    if conn(lp, id).is_some_and(|c| c.splice.is_some()) {
+        crate::splice::read(lp, id);
+        return;
+    }
+    for _ in 0..READS_PER_EVENT {
+        let mut buf = lp.take_read_buffer();
+        let result = match conn_mut(lp, id) {
+            Some(c) if !c.paused_or_ended() => match c.stream.as_mut() {
+                Some(stream) => stream.read(&mut buf),
+                None => Err(io::ErrorKind::WouldBlock.into()),
+            },
+            _ => Err(io::ErrorKind::WouldBlock.into()),
+        };
+        match result {
+            Ok(0) => {
+                lp.restore_read_buffer(buf);
+                handle_eof(lp, id);
+                return;
+            }
+            Ok(n) => {
+                if let Some(c) = conn_mut(lp, id) {
+                    c.bytes_read += n as u64;
+                }
+                touch(lp, id);
+                deliver(lp, id, &buf[..n]);
+                let full = n == buf.len();
+                lp.restore_read_buffer(buf);
+                // A short read emptied the kernel's queue: the next byte brings a new edge.
+                if !full && !read_closed {
+                    return;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                lp.restore_read_buffer(buf);
+                return;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => lp.restore_read_buffer(buf),
+            Err(e) => {
+                lp.restore_read_buffer(buf);
+                let peer = conn(lp, id).and_then(|c| c.stream.as_ref()?.peer_addr().ok());
+                let addr = peer.map(|a| a.to_string()).unwrap_or_default();
+                fail(lp, id, Error::from_io(e, addr));
+                return;
+            }
+        }
+    }
+    // Still readable after our share of reads: come back after the others had theirs.
+    lp.requeue(id.0, Ready::READABLE);
+}
+
+fn deliver(lp: &mut EventLoop, id: SocketId, data: &[u8]) {
+    if stream::emit_data(lp, id.0, data) {
+        return;
+    }
+    let Some(c) = conn_mut(lp, id) else { return };
+    let Some(mut h) = c.handler.take() else { return };
+    h.on_data(&mut Socket { lp, id }, data);
+    if let Some(c) = conn_mut(lp, id) {
+        if c.handler.is_none() {
+            c.handler = Some(h);
+        }
+    }
+}
+
+pub(crate) fn handle_eof(lp: &mut EventLoop, id: SocketId) {
+    let Some(c) = conn_mut(lp, id) else { return };
+    if c.read_ended {
+        return;
+    }
+    c.read_ended = true;
+    stream::emit_end(lp, id.0);
+    with_handler(lp, id, |h, s| h.on_end(s));
+    let Some(c) = conn_mut(lp, id) else { return };
+    if c.phase == Phase::Closed {
+        return;
+    }
+    if c.shutdown_done {
+        destroy(lp, id, None);
+    } else if !c.options.allow_half_open {
+        end(lp, id);
+    }
+}
+
+/// Writes queued bytes; emits `drain` and finishes a pending `end` when the queue empties.
+pub(crate) fn flush(lp: &mut EventLoop, id: SocketId) {
+    let Some(c) = conn_mut(lp, id) else { return };
+    if c.phase != Phase::Open {
+        return;
+    }
+    let Some(stream) = c.stream.as_mut() else { return };
+    let mut wrote = false;
+    while c.out_pos < c.out.len() {
+        match stream.write(&c.out[c.out_pos..]) {
+            Ok(n) => {
+                c.out_pos += n;
+                c.bytes_written += n as u64;
+                wrote = true;
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                fail(lp, id, Error::from_io(e, ""));
+                return;
+            }
+        }
+    }
+    if c.out_pos < c.out.len() {
+        if c.out_pos > c.out.len() / 2 {
+            c.out.drain(..c.out_pos);
+            c.out_pos = 0;
+        }
+        if wrote {
+            touch(lp, id);
+        }
+        return;
+    }
+    // Drained: give the memory back so an idle socket holds no buffer.
+    c.out = Vec::new();
+    c.out_pos = 0;
+    let splice_src = c.spliced_from;
+    let need_drain = std::mem::take(&mut c.need_drain);
+    if wrote {
+        touch(lp, id);
+    }
+    if let Some(src) = splice_src {
+        crate::splice::resume_from_dst(lp, src);
+    }
+    if need_drain {
+        stream::emit_drain(lp, id.0);
+        with_handler(lp, id, |h, s| h.on_drain(s));
+    }
+    finish_end(lp, id);
+}
+
+/// Sends FIN once `end` was asked for and nothing is queued.
+fn finish_end(lp: &mut EventLoop, id: SocketId) {
+    let Some(c) = conn_mut(lp, id) else { return };
+    if !c.end_requested || c.shutdown_done || c.phase != Phase::Open || c.queued() > 0 {
+        return;
+    }
+    if c.spliced_from.is_some_and(|src| crate::splice::has_pending(lp, src)) {
+        return;
+    }
+    let Some(c) = conn_mut(lp, id) else { return };
+    c.shutdown_done = true;
+    let read_ended = c.read_ended;
+    if let Some(s) = c.stream.as_ref() {
+        let _ = s.shutdown_write();
+    }
+    if read_ended {
+        destroy(lp, id, None);
+    }
+}
+
+pub(crate) fn write(lp: &mut EventLoop, id: SocketId, data: &[u8]) -> bool {
+    let Some(c) = conn_mut(lp, id) else { return false };
+    if c.end_requested || c.phase == Phase::Closed {
+        let closed = c.phase == Phase::Closed;
+        if !closed {
+            lp.next_tick(move |lp| fail(lp, id, Error::WriteAfterEnd));
+        }
+        return false;
+    }
+    let mut off = 0;
+    let direct = c.queued() == 0 && c.phase == Phase::Open && c.spliced_from.is_none();
+    if direct {
+        if let Some(stream) = c.stream.as_mut() {
+            while off < data.len() {
+                match stream.write(&data[off..]) {
+                    Ok(n) => {
+                        off += n;
+                        c.bytes_written += n as u64;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        let err = Error::from_io(e, "");
+                        lp.next_tick(move |lp| fail(lp, id, err));
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+    let Some(c) = conn_mut(lp, id) else { return false };
+    if off < data.len() {
+        c.out.extend_from_slice(&data[off..]);
+    }
+    let ok = c.queued() < c.options.high_water_mark;
+    if !ok {
+        c.need_drain = true;
+    }
+    if off > 0 {
+        touch(lp, id);
+    }
+    ok
+}
+
+pub(crate) fn end(lp: &mut EventLoop, id: SocketId) {
+    let Some(c) = conn_mut(lp, id) else { return };
+    if c.end_requested || c.phase == Phase::Closed {
+        return;
+    }
+    c.end_requested = true;
+    finish_end(lp, id);
+}
+
+/// Emits `error` and then closes the socket.
+pub(crate) fn fail(lp: &mut EventLoop, id: SocketId, err: Error) {
+    let Some(c) = conn_mut(lp, id) else { return };
+    if c.phase == Phase::Closed {
+        return;
+    }
+    c.had_error = true;
+    with_handler(lp, id, move |h, s| h.on_error(s, &err));
+    destroy(lp, id, None);
+}
+
+/// Closes the socket now: the fd is released at once, `close` is emitted in the close phase.
+pub(crate) fn destroy(lp: &mut EventLoop, id: SocketId, err: Option<Error>) {
+    if let Some(err) = err {
+        fail(lp, id, err);
+        return;
+    }
+    let Some((c, registry)) = lp.handle_and_registry::<Conn>(id.0) else { return };
+    if c.phase == Phase::Closed {
+        return;
+    }
+    c.phase = Phase::Closed;
+    if let Some(mut s) = c.stream.take() {
+        s.deregister(registry);
+    }
+    c.out = Vec::new();
+    c.out_pos = 0;
+    let timer = c.timer.take();
+    let connecting = c.connecting.take();
+    let server = c.server.take();
+    let spliced_from = c.spliced_from.take();
+    let splice_dst = c.splice.take().map(|s| s.dst);
+    let had_error = c.had_error;
+    if let Some(t) = timer {
+        lp.clear_timer(t);
+    }
+    if let Some(connecting) = connecting {
+        crate::connect::abandon(lp, *connecting);
+    }
+    if let Some(src) = spliced_from.filter(|s| *s != id) {
+        crate::splice::detach(lp, src);
+    }
+    if let Some(dst) = splice_dst.filter(|d| *d != id) {
+        if let Some(d) = conn_mut(lp, dst) {
+            d.spliced_from = None;
+        }
+        // The source is gone: end the destination as `pipe` does at the source's end.
+        end(lp, dst);
+    }
+    stream::emit_close(lp, id.0);
+    if let Some((server, slot)) = server {
+        server::remove_connection(lp, server, slot, id);
+    }
+    lp.defer_close(move |lp| {
+        let Some(state) = lp.remove_handle(id.0) else { return };
+        let Ok(conn) = state.downcast::<Conn>() else { return };
+        if let Some(mut h) = conn.handler {
+            h.on_close(lp, id, had_error);
+        }
+    });
+}
+
+pub(crate) fn set_server_slot(lp: &mut EventLoop, id: SocketId, slot: Option<(ServerId, usize)>) {
+    if let Some(c) = conn_mut(lp, id) {
+        c.server = slot;
+    }
+}
+
+/// A socket during one of its handler's callbacks: the socket's operations, plus the loop.
+///
+/// `Socket` derefs to nothing; it is a [`SocketId`] and the loop together, so every operation
+/// of `SocketId` is available here without passing the loop.
+pub struct Socket<'a> {
+    lp: &'a mut EventLoop,
+    id: SocketId,
+}
+
+impl std::fmt::Debug for Socket<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Socket").field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
+impl<'a> Socket<'a> {
+    /// A context for socket `id` (for code that holds an id and the loop).
+    pub fn new(lp: &'a mut EventLoop, id: SocketId) -> Self {
+        Socket { lp, id }
+    }
+
+    /// This socket's id: keep it to reach the socket from elsewhere.
+    pub fn id(&self) -> SocketId {
+        self.id
+    }
+
+    /// The loop, to set timers, queue work or act on other sockets (`other.write(s.lp(), ..)`).
+    pub fn lp(&mut self) -> &mut EventLoop {
+        self.lp
+    }
+}
+
+macro_rules! forward {
+    ($( $(#[$m:meta])* fn $name:ident(&mut self $(, $arg:ident: $ty:ty)*) $(-> $ret:ty)?; )*) => {
+        impl Socket<'_> {
+            $( $(#[$m])* pub fn $name(&mut self $(, $arg: $ty)*) $(-> $ret)? { self.id.$name(self.lp $(, $arg)*) } )*
+        }
+    };
+}
+
+forward! {
+    /// See [`SocketId::write`].
+    fn write(&mut self, data: &[u8]) -> bool;
+    /// See [`SocketId::end`].
+    fn end(&mut self);
+    /// See [`SocketId::end_with`].
+    fn end_with(&mut self, data: &[u8]);
+    /// See [`SocketId::destroy`].
+    fn destroy(&mut self);
+    /// See [`SocketId::pause`].
+    fn pause(&mut self);
+    /// See [`SocketId::resume`].
+    fn resume(&mut self);
+    /// See [`SocketId::set_timeout`].
+    fn set_timeout(&mut self, timeout: Duration);
+    /// See [`SocketId::set_no_delay`].
+    fn set_no_delay(&mut self, no_delay: bool) -> io::Result<()>;
+    /// See [`SocketId::set_keep_alive`].
+    fn set_keep_alive(&mut self, idle: Option<Duration>, interval: Option<Duration>, retries: Option<u32>) -> io::Result<()>;
+    /// See [`SocketId::pipe`].
+    fn pipe(&mut self, dst: SocketId);
+    /// See [`SocketId::unref`].
+    fn unref(&mut self);
+    /// See [`SocketId::ref_`].
+    fn ref_(&mut self);
+}
+
+impl Socket<'_> {
+    /// See [`SocketId::bytes_read`].
+    pub fn bytes_read(&self) -> u64 {
+        self.id.bytes_read(self.lp)
+    }
+    /// See [`SocketId::bytes_written`].
+    pub fn bytes_written(&self) -> u64 {
+        self.id.bytes_written(self.lp)
+    }
+    /// See [`SocketId::writable_length`].
+    pub fn writable_length(&self) -> usize {
+        self.id.writable_length(self.lp)
+    }
+    /// See [`SocketId::local_address`].
+    pub fn local_address(&self) -> Option<Address> {
+        self.id.local_address(self.lp)
+    }
+    /// See [`SocketId::remote_address`].
+    pub fn remote_address(&self) -> Option<Address> {
+        self.id.remote_address(self.lp)
+    }
+    /// See [`SocketId::server`].
+    pub fn server(&self) -> Option<ServerId> {
+        self.id.server(self.lp)
+    }
+    /// See [`SocketId::is_open`].
+    pub fn is_open(&self) -> bool {
+        self.id.is_open(self.lp)
+    }
+}
+
+impl SocketId {
+    /// Queues `data` for the peer (`socket.write`). Returns false once more than the high-water
+    /// mark is queued (the data is queued all the same): wait for `drain` before writing more.
+    /// Writing after `end` emits [`Error::WriteAfterEnd`]; writing to a closed socket does nothing.
+    pub fn write(self, lp: &mut EventLoop, data: &[u8]) -> bool {
+        write(lp, self, data)
+    }
+
+    /// Half-closes: sends FIN once the queue is flushed (`socket.end()`).
+    pub fn end(self, lp: &mut EventLoop) {
+        end(lp, self)
+    }
+
+    /// Writes `data` and then ends (`socket.end(data)`).
+    pub fn end_with(self, lp: &mut EventLoop, data: &[u8]) {
+        write(lp, self, data);
+        end(lp, self)
+    }
+
+    /// Closes at once, dropping anything queued (`socket.destroy()`).
+    pub fn destroy(self, lp: &mut EventLoop) {
+        destroy(lp, self, None)
+    }
+
+    /// Stops reading (`socket.pause()`): the kernel buffer fills and TCP flow control stops the peer.
+    pub fn pause(self, lp: &mut EventLoop) {
+        if let Some(c) = conn_mut(lp, self) {
+            c.paused = true;
+        }
+    }
+
+    /// Resumes reading after [`pause`](Self::pause) (`socket.resume()`).
+    pub fn resume(self, lp: &mut EventLoop) {
+        if let Some(c) = conn_mut(lp, self) {
+            if std::mem::take(&mut c.paused) && c.phase == Phase::Open {
+                lp.requeue(self.0, Ready::READABLE);
+            }
+        }
+    }
+
+    /// Whether the socket is paused.
+    pub fn is_paused(self, lp: &EventLoop) -> bool {
+        conn(lp, self).is_some_and(|c| c.paused)
+    }
+
+    /// Emits `timeout` after `timeout` of inactivity; zero disables (`socket.setTimeout`).
+    pub fn set_timeout(self, lp: &mut EventLoop, timeout: Duration) {
+        let now = lp.now();
+        let Some(c) = conn_mut(lp, self) else { return };
+        let old = c.timer.take();
+        c.options.timeout = (!timeout.is_zero()).then_some(timeout);
+        c.last_active = now;
+        if let Some(t) = old {
+            lp.clear_timer(t);
+        }
+        if !timeout.is_zero() {
+            arm_timeout(lp, self, timeout);
+        }
+    }
+
+    /// Enables or disables Nagle's algorithm (`socket.setNoDelay`).
+    pub fn set_no_delay(self, lp: &mut EventLoop, no_delay: bool) -> io::Result<()> {
+        let Some(c) = conn_mut(lp, self) else { return Err(Error::Closed.into()) };
+        c.options.no_delay = no_delay;
+        match c.stream.as_ref().and_then(|s| s.tcp()) {
+            Some(tcp) => tcp.set_nodelay(no_delay),
+            None => Ok(()),
+        }
+    }
+
+    /// TCP keep-alive: `idle` before the first probe (`None` disables), then probes every
+    /// `interval`, giving up after `retries` (`socket.setKeepAlive`, plus the probe settings).
+    pub fn set_keep_alive(
+        self,
+        lp: &mut EventLoop,
+        idle: Option<Duration>,
+        interval: Option<Duration>,
+        retries: Option<u32>,
+    ) -> io::Result<()> {
+        let Some(c) = conn_mut(lp, self) else { return Err(Error::Closed.into()) };
+        c.options.keep_alive = idle;
+        let Some(tcp) = c.stream.as_ref().and_then(|s| s.tcp()) else { return Ok(()) };
+        match idle {
+            Some(idle) => apply_keep_alive(tcp, idle, interval, retries),
+            None => socket2::SockRef::from(tcp).set_keepalive(false),
+        }
+    }
+
+    /// Pipes everything this socket reads into `dst`, with backpressure both ways, and ends `dst`
+    /// when this socket ends (`socket.pipe(dst)`). Between two sockets on Linux the bytes move with
+    /// `splice(2)` and never enter user space; piping a socket into itself makes an echo.
+    pub fn pipe(self, lp: &mut EventLoop, dst: SocketId) {
+        if !crate::splice::attach(lp, self, dst) {
+            stream::pipe(lp, self, dst, stream::PipeOptions::default());
+        }
+    }
+
+    /// Stops the socket from keeping the loop alive (`socket.unref()`).
+    pub fn unref(self, lp: &mut EventLoop) {
+        lp.unref_handle(self.0)
+    }
+
+    /// Makes the socket keep the loop alive again (`socket.ref()`).
+    pub fn ref_(self, lp: &mut EventLoop) {
+        lp.ref_handle(self.0)
+    }
+
+    /// Bytes received so far (`socket.bytesRead`).
+    pub fn bytes_read(self, lp: &EventLoop) -> u64 {
+        conn(lp, self).map_or(0, |c| c.bytes_read)
+    }
+
+    /// Bytes handed to the kernel so far (`socket.bytesWritten`, without the queue).
+    pub fn bytes_written(self, lp: &EventLoop) -> u64 {
+        conn(lp, self).map_or(0, |c| c.bytes_written)
+    }
+
+    /// Bytes queued and not yet handed to the kernel (`socket.writableLength`).
+    pub fn writable_length(self, lp: &EventLoop) -> usize {
+        conn(lp, self).map_or(0, |c| c.queued())
+    }
+
+    /// The local address (`socket.address()`).
+    pub fn local_address(self, lp: &EventLoop) -> Option<Address> {
+        conn(lp, self)?.stream.as_ref()?.local_addr().ok()
+    }
+
+    /// The peer's address (`socket.remoteAddress`/`remotePort`).
+    pub fn remote_address(self, lp: &EventLoop) -> Option<Address> {
+        conn(lp, self)?.stream.as_ref()?.peer_addr().ok()
+    }
+
+    /// The server that accepted this socket, if any.
+    pub fn server(self, lp: &EventLoop) -> Option<ServerId> {
+        conn(lp, self)?.server.map(|(s, _)| s)
+    }
+
+    /// Whether the socket is connecting or open (not yet destroyed).
+    pub fn is_open(self, lp: &EventLoop) -> bool {
+        conn(lp, self).is_some_and(|c| c.phase != Phase::Closed)
+    }
+
+    /// Whether the socket is still connecting (`socket.connecting`).
+    pub fn is_connecting(self, lp: &EventLoop) -> bool {
+        conn(lp, self).is_some_and(|c| c.phase == Phase::Connecting)
+    }
+
+    /// The loop handle behind this socket.
+    pub fn handle_id(self) -> HandleId {
+        self.0
+    }
+}
+
+impl StreamHandle for SocketId {
+    fn handle_id(self) -> HandleId {
+        self.0
+    }
+}
+
+impl Readable for SocketId {
+    fn pause(self, lp: &mut EventLoop) {
+        SocketId::pause(self, lp)
+    }
+    fn resume(self, lp: &mut EventLoop) {
+        SocketId::resume(self, lp)
+    }
+}
+
+impl Writable for SocketId {
+    fn write(self, lp: &mut EventLoop, data: &[u8]) -> bool {
+        write(lp, self, data)
+    }
+    fn end(self, lp: &mut EventLoop) {
+        end(lp, self)
+    }
+}
