@@ -1,6 +1,3 @@
-//! # netcore — the event loop
-//!
-//! (Crate docs are written in `docs.md`.)
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

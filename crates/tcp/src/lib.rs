@@ -1,4 +1,3 @@
-//! netcore-tcp (crate docs in README.md).
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
