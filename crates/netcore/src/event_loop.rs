@@ -129,6 +129,9 @@ struct TimerEntry {
 
 type Job = Box<dyn FnOnce(&mut EventLoop, Box<dyn Any + Send>)>;
 
+/// A callback run once with the loop.
+type Callback = Box<dyn FnOnce(&mut EventLoop)>;
+
 /// Settings for a new [`EventLoop`].
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -164,10 +167,10 @@ pub struct EventLoop {
     refs: usize,
     timers: TimerQueue<TimerEntry>,
     refed_timers: usize,
-    immediates: Slab<Box<dyn FnOnce(&mut EventLoop)>>,
+    immediates: Slab<Callback>,
     immediate_order: VecDeque<Key>,
-    ticks: VecDeque<Box<dyn FnOnce(&mut EventLoop)>>,
-    closing: VecDeque<Box<dyn FnOnce(&mut EventLoop)>>,
+    ticks: VecDeque<Callback>,
+    closing: VecDeque<Callback>,
     pending: Vec<(HandleId, Ready)>,
     jobs: Slab<Job>,
     shared: Arc<Shared>,

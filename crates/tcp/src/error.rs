@@ -167,3 +167,10 @@ impl From<Error> for io::Error {
         }
     }
 }
+
+impl From<io::Error> for Error {
+    /// Classifies an OS error by its errno (`ECONNRESET` becomes [`Error::ConnectionReset`], …).
+    fn from(e: io::Error) -> Error {
+        Error::from_io(e, "")
+    }
+}
