@@ -23,6 +23,9 @@ pub const DEFAULT_THREAD_POOL_SIZE: usize = 4;
 /// The smallest interval a repeating timer runs at (Node clamps to 1 ms as well).
 const MIN_INTERVAL: Duration = Duration::from_millis(1);
 
+/// Longer delays are cut to this (about a century, i.e. never) so `now + delay` cannot overflow.
+const MAX_DELAY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
 const WAKER_TOKEN: Token = Token(usize::MAX);
 
 /// Identifies a handle (a socket, a listener, anything registered with the loop).
@@ -305,9 +308,17 @@ impl EventLoop {
         self.drain_ticks();
         self.update_time();
         self.run_timers();
-        self.poll_io(max_wait)?;
+        // Never longer than `run` would wait: not at all with callbacks queued or nothing alive,
+        // at most until the next timer (libuv's UV_RUN_ONCE).
+        let timeout = match (self.poll_timeout(), max_wait) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.poll_io(timeout)?;
         self.run_immediates();
         self.run_closing();
+        // As libuv, a stop request lasts for the run call it interrupts, not the next one.
+        self.take_stop();
         Ok(self.is_alive())
     }
 
@@ -326,14 +337,18 @@ impl EventLoop {
 
     /// Calls `f` every `interval` (at least 1 ms) until cleared (`setInterval`).
     pub fn set_interval(&mut self, interval: Duration, f: impl FnMut(&mut EventLoop) + 'static) -> TimerId {
-        let interval = interval.max(MIN_INTERVAL);
+        let interval = interval.clamp(MIN_INTERVAL, MAX_DELAY);
         self.add_timer(interval, Some(interval), TimerCallback::Repeat(Box::new(f)))
     }
 
     fn add_timer(&mut self, delay: Duration, interval: Option<Duration>, cb: TimerCallback) -> TimerId {
         self.refed_timers += 1;
         let entry = TimerEntry { callback: Some(cb), interval, refed: true };
-        TimerId(self.timers.insert(self.now + delay, entry))
+        TimerId(self.timers.insert(self.deadline_after(delay), entry))
+    }
+
+    fn deadline_after(&self, delay: Duration) -> Instant {
+        self.now + delay.min(MAX_DELAY)
     }
 
     /// Cancels a timer (`clearTimeout`/`clearInterval`). Returns false if it already fired or was
@@ -350,9 +365,10 @@ impl EventLoop {
         }
     }
 
-    /// Restarts a timer's countdown from now, with its original delay (`timeout.refresh()`).
+    /// Restarts a timer's countdown from now, with `delay` (`timeout.refresh()`, which reuses
+    /// the original delay). Returns false if the timer already fired or was cleared.
     pub fn refresh_timer(&mut self, id: TimerId, delay: Duration) -> bool {
-        self.timers.reschedule(id.0, self.now + delay)
+        self.timers.reschedule(id.0, self.deadline_after(delay))
     }
 
     /// Whether the timer is still scheduled.
@@ -477,18 +493,24 @@ impl EventLoop {
     // ----- I/O -----------------------------------------------------------------------------
 
     fn run_poll(&mut self) -> io::Result<()> {
+        let timeout = self.poll_timeout();
+        self.poll_io(timeout)
+    }
+
+    /// How long the poll phase may block: not at all when callbacks are queued or nothing keeps
+    /// the loop alive, else until the next timer (`None`: no timer, no limit).
+    fn poll_timeout(&mut self) -> Option<Duration> {
         let busy = !self.immediate_order.is_empty()
             || !self.closing.is_empty()
             || !self.pending.is_empty()
             || !self.ticks.is_empty()
             || self.stop
             || !self.is_alive();
-        let timeout = if busy {
+        if busy {
             Some(Duration::ZERO)
         } else {
             self.timers.next_deadline().map(|d| d.saturating_duration_since(Instant::now()))
-        };
-        self.poll_io(timeout)
+        }
     }
 
     fn poll_io(&mut self, timeout: Option<Duration>) -> io::Result<()> {
@@ -496,6 +518,11 @@ impl EventLoop {
         // Round a sub-millisecond wait up so a timer due in 0.3 ms does not spin through polls.
         let timeout = timeout.map(|t| if t.is_zero() { t } else { t.max(Duration::from_millis(1)) });
         let mut events = std::mem::replace(&mut self.events, Events::with_capacity(0));
+        if events.capacity() == 0 {
+            // A callback panicked during the last dispatch, so the buffer was never put back; an
+            // empty one would make every later poll fail with EINVAL.
+            events = Events::with_capacity(self.options.events_capacity.max(16));
+        }
         match self.poll.poll(&mut events, timeout) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -533,7 +560,9 @@ impl EventLoop {
     }
 
     fn run_remote(&mut self) {
-        for msg in self.shared.take_messages() {
+        let shared = self.shared.clone();
+        let mut batch = Undelivered { shared: &shared, rest: shared.take_messages().into_iter() };
+        for msg in batch.rest.by_ref() {
             match msg {
                 Message::Call(f) => f(self),
                 Message::JobDone(index, result) => {
@@ -729,6 +758,21 @@ impl EventLoop {
     /// Removes and returns the loop's value of type `T`.
     pub fn take_state<T: Any>(&mut self) -> Option<T> {
         self.state.remove(&TypeId::of::<T>())?.downcast().ok().map(|b| *b)
+    }
+}
+
+/// The messages of a remote batch not delivered yet. If a callback panics (a job's panic is resumed
+/// on purpose) they go back to the front of the queue, so a caught panic loses no other post.
+struct Undelivered<'a> {
+    shared: &'a Shared,
+    rest: std::vec::IntoIter<Message>,
+}
+
+impl Drop for Undelivered<'_> {
+    fn drop(&mut self) {
+        if self.rest.len() > 0 {
+            self.shared.push_front(self.rest.by_ref().collect());
+        }
     }
 }
 

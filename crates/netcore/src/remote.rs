@@ -47,6 +47,17 @@ impl Shared {
         true
     }
 
+    /// Puts messages back at the front of the queue, ahead of anything posted since, and wakes the
+    /// loop to deliver them.
+    pub(crate) fn push_front(&self, mut msgs: Vec<Message>) {
+        {
+            let mut q = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            msgs.append(&mut q);
+            *q = msgs;
+        }
+        let _ = self.waker.wake();
+    }
+
     pub(crate) fn take_messages(&self) -> Vec<Message> {
         std::mem::take(&mut *self.queue.lock().unwrap_or_else(PoisonError::into_inner))
     }
