@@ -91,6 +91,26 @@ pub fn connect_with(
     id
 }
 
+/// Connects to the first of `addrs` that answers, racing them with Happy Eyeballs (RFC 8305):
+/// attempts start [`SocketOptions::connect_attempt_delay`] apart, or at once when one fails, in
+/// the order given (interleave families first if the list is fresh from a resolver). For
+/// addresses already resolved elsewhere, e.g. by a DNS resolver.
+pub fn connect_addrs(
+    lp: &mut EventLoop,
+    addrs: &[SocketAddr],
+    options: SocketOptions,
+    handler: impl SocketHandler,
+) -> SocketId {
+    let id = new_connecting(lp, handler, options);
+    if addrs.is_empty() {
+        let input = String::new();
+        lp.next_tick(move |lp| socket::fail(lp, id, Error::InvalidAddress { input }));
+    } else {
+        start(lp, id, addrs.to_vec());
+    }
+    id
+}
+
 /// Connects to a Unix domain socket at `path` (`net.connect(path)`).
 pub fn connect_path(lp: &mut EventLoop, path: impl AsRef<Path>, handler: impl SocketHandler) -> SocketId {
     let id = new_connecting(lp, handler, SocketOptions::default());

@@ -8,7 +8,7 @@ mod socket;
 mod splice;
 mod stream;
 
-pub use connect::{connect, connect_path, connect_with};
+pub use connect::{connect, connect_addrs, connect_path, connect_with};
 pub use error::Error;
 pub use server::{listen, listen_path, listen_with, ServerHandler, ServerId, ServerOptions, DEFAULT_BACKLOG};
 pub use socket::{on_data, OnData, Socket, SocketHandler, SocketId, SocketOptions, DEFAULT_HIGH_WATER_MARK};

@@ -121,6 +121,8 @@ struct ServerState {
     closing: bool,
     close_emitted: bool,
     accept_blocked: bool,
+    /// `EMFILE` was reported and the backlog has not been emptied since: retries stay quiet.
+    emfile_reported: bool,
     retry_timer: Option<TimerId>,
 }
 
@@ -221,6 +223,7 @@ fn add_server(
         closing: false,
         close_emitted: false,
         accept_blocked: false,
+        emfile_reported: false,
         retry_timer: None,
     };
     let hid = lp.insert_handle(state, on_ready);
@@ -273,7 +276,11 @@ fn on_ready(lp: &mut EventLoop, hid: HandleId, _ready: Ready) {
                 }
                 accept(lp, id, stream);
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                // The backlog is empty: any shortage is over.
+                s.emfile_reported = false;
+                return;
+            }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => {}
             Err(e)
@@ -300,6 +307,8 @@ fn on_ready(lp: &mut EventLoop, hid: HandleId, _ready: Ready) {
 fn block_accepting(lp: &mut EventLoop, id: ServerId) {
     let Some(s) = lp.handle_mut::<ServerState>(id.0) else { return };
     s.accept_blocked = true;
+    // Once per shortage: failing again before the backlog has been emptied is no news.
+    let report = !std::mem::replace(&mut s.emfile_reported, true);
     let backoff = s.options.emfile_backoff;
     let timer = lp.set_timeout(backoff, move |lp| {
         if let Some(s) = lp.handle_mut::<ServerState>(id.0) {
@@ -313,7 +322,9 @@ fn block_accepting(lp: &mut EventLoop, id: ServerId) {
             lp.clear_timer(old);
         }
     }
-    with_handler(lp, id, |h, lp| h.on_error(lp, id, &Error::TooManyOpenFiles));
+    if report {
+        with_handler(lp, id, |h, lp| h.on_error(lp, id, &Error::TooManyOpenFiles));
+    }
 }
 
 fn unblock_accepting(lp: &mut EventLoop, id: ServerId) {

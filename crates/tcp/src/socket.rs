@@ -154,6 +154,9 @@ pub(crate) struct Conn {
     out_pos: usize,
     pub(crate) options: Box<SocketOptions>,
     paused: bool,
+    /// The OS reported the peer's FIN (its edge may have been consumed while paused or before a
+    /// requeue); reads go on to the end instead of waiting for another edge after a short read.
+    peer_closed: bool,
     read_ended: bool,
     end_requested: bool,
     shutdown_done: bool,
@@ -184,6 +187,7 @@ impl Conn {
             out_pos: 0,
             options: Box::new(options),
             paused: false,
+            peer_closed: false,
             read_ended: false,
             end_requested: false,
             shutdown_done: false,
@@ -303,11 +307,16 @@ fn on_ready(lp: &mut EventLoop, hid: HandleId, ready: Ready) {
         Some(Phase::Open) => {}
         _ => return,
     }
+    if ready.is_read_closed() {
+        if let Some(c) = conn_mut(lp, id) {
+            c.peer_closed = true;
+        }
+    }
     if ready.is_writable() {
         flush(lp, id);
     }
     if ready.is_readable() {
-        read(lp, id, ready.is_read_closed());
+        read(lp, id);
     }
 }
 
@@ -347,11 +356,14 @@ fn idle_check(lp: &mut EventLoop, id: SocketId) {
     }
 }
 
-fn read(lp: &mut EventLoop, id: SocketId, read_closed: bool) {
+fn read(lp: &mut EventLoop, id: SocketId) {
     if conn(lp, id).is_some_and(|c| c.splice.is_some()) {
         crate::splice::read(lp, id);
         return;
     }
+    // Remembered, not taken from this readiness report: a requeue or `resume` reports only
+    // READABLE, and the FIN's edge will not come again.
+    let read_closed = conn(lp, id).is_some_and(|c| c.peer_closed);
     for _ in 0..READS_PER_EVENT {
         let mut buf = lp.take_read_buffer();
         let result = match conn_mut(lp, id) {
@@ -472,7 +484,8 @@ pub(crate) fn flush(lp: &mut EventLoop, id: SocketId) {
     if wrote {
         touch(lp, id);
     }
-    if let Some(src) = splice_src {
+    // A spliced source stops reading only while the pipe holds bytes for us: move them on.
+    if let Some(src) = splice_src.filter(|src| crate::splice::has_pending(lp, *src)) {
         crate::splice::resume_from_dst(lp, src);
     }
     if need_drain {
@@ -598,16 +611,13 @@ pub(crate) fn destroy(lp: &mut EventLoop, id: SocketId, err: Option<Error>) {
         crate::splice::detach(lp, src);
     }
     if let Some(dst) = splice_dst.filter(|d| *d != id) {
+        // Destroyed without an end: unpipe and leave the destination open, as Node's `pipe`.
         if let Some(d) = conn_mut(lp, dst) {
             d.spliced_from = None;
         }
-        // The source is gone: end the destination as `pipe` does at the source's end.
-        end(lp, dst);
+        finish_end(lp, dst);
     }
     stream::emit_close(lp, id.0);
-    if let Some((server, slot)) = server {
-        server::remove_connection(lp, server, slot, id);
-    }
     lp.defer_close(move |lp| {
         let Some(state) = lp.remove_handle(id.0) else { return };
         let Ok(conn) = state.downcast::<Conn>() else { return };
@@ -615,6 +625,11 @@ pub(crate) fn destroy(lp: &mut EventLoop, id: SocketId, err: Option<Error>) {
             h.on_close(lp, id, had_error);
         }
     });
+    // After queueing our `close`: a closing server emits its own `close` after its last
+    // connection's, as Node does.
+    if let Some((server, slot)) = server {
+        server::remove_connection(lp, server, slot, id);
+    }
 }
 
 pub(crate) fn set_server_slot(lp: &mut EventLoop, id: SocketId, slot: Option<(ServerId, usize)>) {
@@ -714,6 +729,10 @@ impl Socket<'_> {
     /// See [`SocketId::server`].
     pub fn server(&self) -> Option<ServerId> {
         self.id.server(self.lp)
+    }
+    /// See [`SocketId::is_paused`].
+    pub fn is_paused(&self) -> bool {
+        self.id.is_paused(self.lp)
     }
     /// See [`SocketId::is_open`].
     pub fn is_open(&self) -> bool {
