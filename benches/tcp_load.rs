@@ -355,10 +355,11 @@ fn write_side(
             return Err(fail!("write at byte {offset}: {}", describe(&e)));
         }
     }
-    let shutdown = stream.shutdown(Shutdown::Write);
+    // Mark the writer done before the FIN goes out: a fast server can echo our FIN back before
+    // this thread runs again, and the reader must then see a finished writer.
     flow.lock().writer_done = true;
     flow.changed.notify_all();
-    shutdown.map_err(|e| fail!("half-close: {e}"))
+    stream.shutdown(Shutdown::Write).map_err(|e| fail!("half-close: {e}"))
 }
 
 /// Reads and verifies the echo until the writer is done and everything it sent came back,
