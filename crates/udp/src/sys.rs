@@ -109,8 +109,9 @@ mod linux {
     /// is returned only when the first one fails (the kernel's contract).
     pub(crate) fn send_batch(fd: RawFd, items: &[(&[u8], Option<SocketAddr>)]) -> io::Result<usize> {
         let n = items.len().min(BATCH);
-        let names: Vec<Option<socket2::SockAddr>> =
-            items[..n].iter().map(|(_, to)| to.map(socket2::SockAddr::from)).collect();
+        // On the stack: no allocation per batch.
+        let names: [Option<socket2::SockAddr>; BATCH] =
+            std::array::from_fn(|i| items.get(i).and_then(|(_, to)| to.map(socket2::SockAddr::from)));
         // SAFETY: as in `recv_batch`, zeroed C structs are valid.
         let mut iovs: [libc::iovec; BATCH] = unsafe { std::mem::zeroed() };
         let mut msgs: [libc::mmsghdr; BATCH] = unsafe { std::mem::zeroed() };
