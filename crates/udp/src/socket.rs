@@ -11,7 +11,8 @@ use socket2::{Domain, Protocol, SockRef, Type};
 use crate::sys::{self, Received, BATCH, SLOT};
 use crate::Error;
 
-/// Receive batches served per readiness event before the socket yields to other handles.
+/// Receive batches served per readiness event before the socket yields to other handles (without
+/// batching: as many single reads as these batches hold datagrams).
 const BATCHES_PER_EVENT: usize = 8;
 
 /// Settings for [`bind_with`].
@@ -228,7 +229,12 @@ pub fn bind_with(
         st.sock = Some(sock);
     }
     let id = SocketId(hid);
-    lp.next_tick(move |lp| with_handler(lp, id, |h, s| h.on_listening(s)));
+    // As Node, no `listening` for a socket closed before the tick came.
+    lp.next_tick(move |lp| {
+        if id.is_open(lp) {
+            with_handler(lp, id, |h, s| h.on_listening(s))
+        }
+    });
     Ok(id)
 }
 
@@ -288,7 +294,11 @@ fn on_ready(lp: &mut EventLoop, hid: HandleId, ready: Ready) {
 /// Reads datagrams (in batches where possible) and hands each to the handler. Sends made while
 /// handling a batch are corked and leave together in one `sendmmsg` afterwards.
 fn receive(lp: &mut EventLoop, id: SocketId) {
-    for _ in 0..BATCHES_PER_EVENT {
+    // Datagrams one read returns at most: fewer means the socket is drained. One at a time
+    // (batching off, or no recvmmsg), the socket gets as many reads per event as batched.
+    let Some(batch_io) = state(lp, id).map(|st| st.batch_io) else { return };
+    let per_read = if cfg!(target_os = "linux") && batch_io { BATCH } else { 1 };
+    for _ in 0..BATCHES_PER_EVENT * BATCH / per_read {
         let mut arena = std::mem::take(lp.state_or_default::<RecvArena>());
         let Some(st) = state(lp, id) else {
             *lp.state_or_default::<RecvArena>() = arena;
@@ -324,7 +334,7 @@ fn receive(lp: &mut EventLoop, id: SocketId) {
                     st.corked = false;
                 }
                 flush(lp, id);
-                if n < BATCH {
+                if n < per_read {
                     return;
                 }
             }
@@ -578,8 +588,10 @@ fn is_v6(lp: &EventLoop, id: SocketId) -> bool {
 impl SocketId {
     /// Sends one datagram to `to` (`socket.send(msg, port, address)`). The datagram goes out at
     /// once, or is queued if the kernel's buffer is full (never dropped, never spun on). Errors
-    /// known at once (a bad address, `EACCES` for broadcast without permission, too large) are
-    /// returned; a queued datagram that fails later is reported by `on_error`.
+    /// known at once (a bad address, too large; `EACCES` for broadcast without permission when
+    /// the kernel is asked at once) are returned; a queued datagram (sent while a receive batch
+    /// is handled, or while the kernel's buffer is full) that fails later is reported by
+    /// `on_error`.
     pub fn send_to(self, lp: &mut EventLoop, data: &[u8], to: SocketAddr) -> Result<(), Error> {
         send(lp, self, data, Some(to), false).map(|_| ())
     }
@@ -604,41 +616,51 @@ impl SocketId {
     /// that peer's datagrams arrive. `on_connect` follows on the next tick.
     pub fn connect(self, lp: &mut EventLoop, to: SocketAddr) -> Result<(), Error> {
         let st = state_mut(lp, self).ok_or(Error::Closed)?;
+        let sock = st.sock.as_ref().ok_or(Error::Closed)?;
         if st.connected.is_some() {
             return Err(Error::AlreadyConnected);
         }
         let to = destination(st.v6, to)?;
-        let sock = st.sock.as_ref().ok_or(Error::Closed)?;
         sock.connect(to).map_err(|e| Error::from_io(e, to, 0))?;
         st.connected = Some(to);
-        lp.next_tick(move |lp| with_handler(lp, self, |h, s| h.on_connect(s)));
+        lp.next_tick(move |lp| {
+            if self.is_open(lp) {
+                with_handler(lp, self, |h, s| h.on_connect(s))
+            }
+        });
         Ok(())
     }
 
     /// Dissolves the association made by [`connect`](Self::connect) (`socket.disconnect`).
     pub fn disconnect(self, lp: &mut EventLoop) -> Result<(), Error> {
         let st = state_mut(lp, self).ok_or(Error::Closed)?;
+        let sock = st.sock.as_ref().ok_or(Error::Closed)?;
         if st.connected.is_none() {
             return Err(Error::NotConnected);
         }
         #[cfg(target_os = "linux")]
-        {
-            let sock = st.sock.as_ref().ok_or(Error::Closed)?;
-            sys::disconnect(sock.as_raw_fd()).map_err(Error::Io)?;
-        }
+        sys::disconnect(sock.as_raw_fd()).map_err(Error::Io)?;
+        #[cfg(not(target_os = "linux"))]
+        let _ = sock;
         st.connected = None;
         Ok(())
     }
 
-    /// Closes the socket (`socket.close`); queued datagrams are dropped; `on_close` follows in the
-    /// close phase.
+    /// Closes the socket (`socket.close`); queued datagrams are dropped (a tracked one's
+    /// `on_sent` reports [`Error::Closed`]); `on_close` follows in the close phase.
     pub fn close(self, lp: &mut EventLoop) {
         let Some((st, registry)) = lp.handle_and_registry::<State>(self.0) else { return };
         let Some(mut sock) = st.sock.take() else { return };
         let _ = registry.deregister(&mut sock);
         drop(sock);
+        // Tracked sends still queued are cancelled: their `on_sent` reports `Closed` (Node's send
+        // callbacks get an error too) before `on_close`.
+        let cancelled: Vec<u64> = st.outbox.items.iter().filter_map(|p| p.id).collect();
         st.outbox = Outbox::default();
         lp.defer_close(move |lp| {
+            for n in cancelled {
+                report(lp, self, Some(n), Err(Error::Closed));
+            }
             let Some(state) = lp.remove_handle(self.0) else { return };
             let Ok(mut st) = state.downcast::<State>() else { return };
             if let Some(mut h) = st.handler.take() {
