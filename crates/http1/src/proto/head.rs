@@ -1,0 +1,610 @@
+//! Request and response heads: parsed by `httparse`, checked further by us, and kept as
+//! zero-copy views (offsets) into one `Bytes` buffer. Header names keep their case and order
+//! (Node's `rawHeaders`); lookup is case-insensitive.
+
+use std::ops::Range;
+
+use bytes::Bytes;
+
+use super::error::{ErrorKind, ParseError};
+use super::limits::Limits;
+
+/// The protocol version of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Version {
+    /// HTTP/1.0
+    Http10,
+    /// HTTP/1.1
+    Http11,
+}
+
+impl Version {
+    /// `"1.0"` or `"1.1"`, as Node's `httpVersion`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Version::Http10 => "1.0",
+            Version::Http11 => "1.1",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    fn of(outer: &[u8], inner: &[u8]) -> Span {
+        // Both slices come from one buffer, so the difference of their addresses is the offset.
+        let start = inner.as_ptr() as usize - outer.as_ptr() as usize;
+        Span { start: start as u32, end: (start + inner.len()) as u32 }
+    }
+    fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Field {
+    name: Span,
+    value: Span,
+}
+
+/// A header (or trailer) section: views into the message's buffer, in received order and case.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Headers {
+    buf: Bytes,
+    fields: Vec<Field>,
+}
+
+impl Headers {
+    /// Number of field lines.
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// Field `i`: its name as received (case kept) and its value (without surrounding whitespace).
+    pub fn get_index(&self, i: usize) -> Option<(&str, &[u8])> {
+        let f = self.fields.get(i)?;
+        let name = std::str::from_utf8(&self.buf[f.name.range()]).unwrap_or_default();
+        Some((name, &self.buf[f.value.range()]))
+    }
+
+    /// Every field line in received order: `(name as received, value)`, Node's `rawHeaders`.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
+        (0..self.fields.len()).filter_map(|i| self.get_index(i))
+    }
+
+    /// The first value of `name`, matched case-insensitively.
+    ///
+    /// ```
+    /// use netcore_http1::proto::{parse_request, Limits};
+    /// let raw = b"GET / HTTP/1.1\r\nHost: a\r\nX-Thing: 1\r\n\r\n";
+    /// let (_, head) = parse_request(raw, &Limits::default()).unwrap().unwrap();
+    /// assert_eq!(head.headers().get("x-thing"), Some(&b"1"[..]));
+    /// ```
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
+        self.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+    }
+
+    /// Every value of `name`, in order, matched case-insensitively.
+    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+    }
+
+    /// The value of field `i` as a zero-copy `Bytes` slice of the message buffer.
+    pub fn value_bytes(&self, i: usize) -> Option<Bytes> {
+        self.fields.get(i).map(|f| self.buf.slice(f.value.range()))
+    }
+
+    /// Whether `name` is present.
+    pub fn contains(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// The comma-separated tokens of every `name` field, trimmed, e.g. `Connection` or
+    /// `Transfer-Encoding` (RFC 9110 §5.6.1 list syntax; empty elements are skipped).
+    pub fn tokens<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.get_all(name).flat_map(|v| v.split(|b| *b == b',')).map(trim).filter(|t| !t.is_empty())
+    }
+
+    /// Whether the token list of `name` contains `token`, case-insensitively.
+    pub fn has_token(&self, name: &str, token: &str) -> bool {
+        self.tokens(name).any(|t| t.eq_ignore_ascii_case(token.as_bytes()))
+    }
+}
+
+fn trim(v: &[u8]) -> &[u8] {
+    let start = v.iter().position(|b| *b != b' ' && *b != b'\t').unwrap_or(v.len());
+    let end = v.iter().rposition(|b| *b != b' ' && *b != b'\t').map_or(start, |e| e + 1);
+    &v[start..end]
+}
+
+/// A parsed request head (Node's `IncomingMessage` for a server).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestHead {
+    method: Span,
+    target: Span,
+    version: Version,
+    headers: Headers,
+}
+
+impl RequestHead {
+    /// The method, e.g. `GET`.
+    pub fn method(&self) -> &str {
+        std::str::from_utf8(&self.headers.buf[self.method.range()]).unwrap_or_default()
+    }
+    /// The request target as sent (Node's `url`).
+    pub fn target(&self) -> &str {
+        std::str::from_utf8(&self.headers.buf[self.target.range()]).unwrap_or_default()
+    }
+    /// The version.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+    /// The header section.
+    pub fn headers(&self) -> &Headers {
+        &self.headers
+    }
+    /// The whole head's bytes (start line to the empty line).
+    pub fn raw(&self) -> &Bytes {
+        &self.headers.buf
+    }
+}
+
+/// A parsed response head (Node's `IncomingMessage` for a client).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseHead {
+    status: u16,
+    reason: Span,
+    version: Version,
+    headers: Headers,
+}
+
+impl ResponseHead {
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+    /// The reason phrase as sent (may be empty).
+    pub fn reason(&self) -> &str {
+        std::str::from_utf8(&self.headers.buf[self.reason.range()]).unwrap_or_default()
+    }
+    /// The version.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+    /// The header section.
+    pub fn headers(&self) -> &Headers {
+        &self.headers
+    }
+    /// The whole head's bytes.
+    pub fn raw(&self) -> &Bytes {
+        &self.headers.buf
+    }
+}
+
+/// Stack space for httparse's header array; `Limits::max_headers` above it is capped here.
+const HEADER_ARRAY: usize = 128;
+
+fn version_of(minor: Option<u8>) -> Version {
+    if minor == Some(0) {
+        Version::Http10
+    } else {
+        Version::Http11
+    }
+}
+
+/// Parses a request head from the start of `buf`. `Ok(None)`: incomplete, feed more. On success
+/// returns the head's length and the head (which copies nothing: it keeps `Bytes` of the head).
+///
+/// ```
+/// use netcore_http1::proto::{parse_request, Limits};
+/// let raw = b"GET /hello HTTP/1.1\r\nHost: example.com\r\n\r\nrest";
+/// let (len, head) = parse_request(raw, &Limits::default()).unwrap().unwrap();
+/// assert_eq!((len, head.method(), head.target()), (42, "GET", "/hello"));
+/// assert!(parse_request(b"GET / HT", &Limits::default()).unwrap().is_none());
+/// ```
+pub fn parse_request(buf: &[u8], limits: &Limits) -> Result<Option<(usize, RequestHead)>, ParseError> {
+    let mut storage = [httparse::EMPTY_HEADER; HEADER_ARRAY];
+    let max = limits.max_headers.min(HEADER_ARRAY);
+    let mut req = httparse::Request::new(&mut storage[..max]);
+    let len = match req.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return partial(buf, limits, true).map(|_| None),
+        Err(e) => return Err(classify(buf, e, true)),
+    };
+    if len > limits.max_header_size {
+        return Err(ParseError::new(ErrorKind::HeadersTooLarge, limits.max_header_size));
+    }
+    let method = req.method.unwrap_or_default();
+    let target = req.path.unwrap_or_default();
+    if target.len() > limits.max_url_length {
+        return Err(ParseError::new(ErrorKind::UriTooLong, method.len() + 1 + limits.max_url_length));
+    }
+    let version = version_of(req.version);
+    check_target(method, target, method.len() + 1)?;
+    let fields: Vec<Field> = req
+        .headers
+        .iter()
+        .map(|h| Field { name: Span::of(buf, h.name.as_bytes()), value: Span::of(buf, h.value) })
+        .collect();
+    let method = Span::of(buf, method.as_bytes());
+    let target = Span::of(buf, target.as_bytes());
+    let head = RequestHead {
+        method,
+        target,
+        version,
+        headers: Headers { buf: Bytes::copy_from_slice(&buf[..len]), fields },
+    };
+    if version == Version::Http11 {
+        check_host(&head.headers)?;
+    }
+    Ok(Some((len, head)))
+}
+
+/// Like [`parse_request`], taking the head out of `buf` without copying: on success the head's
+/// bytes are split off the front of `buf` and frozen.
+pub fn parse_request_from(
+    buf: &mut bytes::BytesMut,
+    limits: &Limits,
+) -> Result<Option<RequestHead>, ParseError> {
+    let Some((len, mut head)) = parse_request(buf, limits)? else { return Ok(None) };
+    head.headers.buf = buf.split_to(len).freeze();
+    Ok(Some(head))
+}
+
+/// Parses a response head from the start of `buf` (see [`parse_request`]).
+///
+/// ```
+/// use netcore_http1::proto::{parse_response, Limits};
+/// let raw = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+/// let (_, head) = parse_response(raw, &Limits::default()).unwrap().unwrap();
+/// assert_eq!((head.status(), head.reason()), (404, "Not Found"));
+/// ```
+pub fn parse_response(buf: &[u8], limits: &Limits) -> Result<Option<(usize, ResponseHead)>, ParseError> {
+    let mut storage = [httparse::EMPTY_HEADER; HEADER_ARRAY];
+    let max = limits.max_headers.min(HEADER_ARRAY);
+    let mut res = httparse::Response::new(&mut storage[..max]);
+    let len = match res.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return partial(buf, limits, false).map(|_| None),
+        Err(e) => return Err(classify(buf, e, false)),
+    };
+    if len > limits.max_header_size {
+        return Err(ParseError::new(ErrorKind::HeadersTooLarge, limits.max_header_size));
+    }
+    let status = res.code.unwrap_or_default();
+    if !(100..=999).contains(&status) {
+        return Err(ParseError::new(ErrorKind::InvalidStatus, 9));
+    }
+    let reason = Span::of(buf, res.reason.unwrap_or_default().as_bytes());
+    // httparse gives an empty reason as a slice that may not point into `buf`.
+    let reason = if reason.end as usize > len { Span { start: 0, end: 0 } } else { reason };
+    let fields: Vec<Field> = res
+        .headers
+        .iter()
+        .map(|h| Field { name: Span::of(buf, h.name.as_bytes()), value: Span::of(buf, h.value) })
+        .collect();
+    let head = ResponseHead {
+        status,
+        reason,
+        version: version_of(res.version),
+        headers: Headers { buf: Bytes::copy_from_slice(&buf[..len]), fields },
+    };
+    Ok(Some((len, head)))
+}
+
+/// Like [`parse_response`], splitting the head off `buf` without copying.
+pub fn parse_response_from(
+    buf: &mut bytes::BytesMut,
+    limits: &Limits,
+) -> Result<Option<ResponseHead>, ParseError> {
+    let Some((len, mut head)) = parse_response(buf, limits)? else { return Ok(None) };
+    head.headers.buf = buf.split_to(len).freeze();
+    Ok(Some(head))
+}
+
+/// Parses a trailer section (field lines and the final empty line) into headers.
+pub fn parse_trailers(buf: &[u8], limits: &Limits) -> Result<Headers, ParseError> {
+    let mut storage = [httparse::EMPTY_HEADER; HEADER_ARRAY];
+    let max = limits.max_headers.min(HEADER_ARRAY);
+    match httparse::parse_headers(buf, &mut storage[..max]) {
+        Ok(httparse::Status::Complete((_, fields))) => {
+            let fields = fields
+                .iter()
+                .map(|h| Field { name: Span::of(buf, h.name.as_bytes()), value: Span::of(buf, h.value) })
+                .collect();
+            Ok(Headers { buf: Bytes::copy_from_slice(buf), fields })
+        }
+        Ok(httparse::Status::Partial) => Err(ParseError::new(ErrorKind::InvalidTrailer, buf.len())),
+        Err(httparse::Error::TooManyHeaders) => Err(ParseError::new(ErrorKind::TooManyHeaders, 0)),
+        Err(_) => Err(ParseError::new(ErrorKind::InvalidTrailer, locate(buf, 0).map_or(0, |(_, at)| at))),
+    }
+}
+
+/// An incomplete head: fail early once it can no longer fit the limits (memory stays bounded).
+fn partial(buf: &[u8], limits: &Limits, request: bool) -> Result<(), ParseError> {
+    if request {
+        let line_end = buf.iter().position(|b| *b == b'\n');
+        // The request line alone: method, target and version; 16 bytes covers method and version.
+        if line_end.is_none() && buf.len() > limits.max_url_length + 32 {
+            return Err(ParseError::new(ErrorKind::UriTooLong, buf.len()));
+        }
+    }
+    if buf.len() > limits.max_header_size {
+        return Err(ParseError::new(ErrorKind::HeadersTooLarge, limits.max_header_size));
+    }
+    Ok(())
+}
+
+/// Turns httparse's error into our kind, with the offset of the offending byte where we can find it.
+fn classify(buf: &[u8], e: httparse::Error, request: bool) -> ParseError {
+    let line_end = buf.iter().position(|b| *b == b'\n').unwrap_or(buf.len());
+    match e {
+        httparse::Error::TooManyHeaders => ParseError::new(ErrorKind::TooManyHeaders, line_end),
+        httparse::Error::Version => {
+            // "HTTP/d.d" with other digits is a version we do not support (505); anything else
+            // in that place is a malformed line (400).
+            let line = &buf[..line_end];
+            let token = if request {
+                line.rsplit(|b| *b == b' ').next().unwrap_or_default()
+            } else {
+                line.split(|b| *b == b' ').next().unwrap_or_default()
+            };
+            let token = token.strip_suffix(b"\r").unwrap_or(token);
+            let well_formed = token.len() == 8
+                && token.starts_with(b"HTTP/")
+                && token[5].is_ascii_digit()
+                && token[6] == b'.'
+                && token[7].is_ascii_digit();
+            let kind = if well_formed { ErrorKind::UnsupportedVersion } else { ErrorKind::InvalidLine };
+            ParseError::new(kind, Span::of(buf, token).start as usize)
+        }
+        httparse::Error::Token if request => {
+            // A bad method, or bad characters in the target: whichever part is malformed.
+            let method_end = buf.iter().position(|b| *b == b' ').unwrap_or(buf.len());
+            if method_end == 0 || !buf[..method_end].iter().all(|b| is_tchar(*b)) {
+                ParseError::new(ErrorKind::InvalidMethod, 0)
+            } else {
+                ParseError::new(ErrorKind::InvalidTarget, method_end + 1)
+            }
+        }
+        httparse::Error::Token => ParseError::new(ErrorKind::InvalidLine, 0),
+        httparse::Error::Status => ParseError::new(ErrorKind::InvalidStatus, 9),
+        httparse::Error::NewLine => {
+            ParseError::new(ErrorKind::InvalidLine, locate(buf, line_end + 1).map_or(line_end, |(_, at)| at))
+        }
+        httparse::Error::HeaderName | httparse::Error::HeaderValue => match locate(buf, line_end + 1) {
+            Some((kind, at)) => ParseError::new(kind, at),
+            None => ParseError::new(
+                if e == httparse::Error::HeaderName {
+                    ErrorKind::InvalidHeaderName
+                } else {
+                    ErrorKind::InvalidHeaderValue
+                },
+                line_end + 1,
+            ),
+        },
+    }
+}
+
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// Finds the first offending byte in the field lines starting at `from`: obs-fold, a bad name
+/// character (or whitespace before the colon), or a bad value character.
+fn locate(buf: &[u8], from: usize) -> Option<(ErrorKind, usize)> {
+    let mut i = from;
+    while i < buf.len() {
+        let line_start = i;
+        match buf[i] {
+            b'\r' | b'\n' => return None, // the empty line: the section ended
+            b' ' | b'\t' => return Some((ErrorKind::ObsoleteLineFolding, i)),
+            _ => {}
+        }
+        // RFC 9112 §5.1: no whitespace between the name and the colon.
+        while i < buf.len() && buf[i] != b':' {
+            if !is_tchar(buf[i]) {
+                return Some((ErrorKind::InvalidHeaderName, i));
+            }
+            i += 1;
+        }
+        if i == line_start {
+            return Some((ErrorKind::InvalidHeaderName, i));
+        }
+        i += 1;
+        while i < buf.len() && buf[i] != b'\n' {
+            let b = buf[i];
+            if b == b'\r' {
+                if buf.get(i + 1) != Some(&b'\n') {
+                    return Some((ErrorKind::InvalidHeaderValue, i));
+                }
+            } else if (b < 0x20 && b != b'\t') || b == 0x7f {
+                return Some((ErrorKind::InvalidHeaderValue, i));
+            }
+            i += 1;
+        }
+        i += 1;
+    }
+    None
+}
+
+/// RFC 9112 §3.2.1-§3.2.4: which target forms fit which methods.
+fn check_target(method: &str, target: &str, offset: usize) -> Result<(), ParseError> {
+    let t = target.as_bytes();
+    let fail = |kind| Err(ParseError::new(kind, offset));
+    if t.is_empty() {
+        return fail(ErrorKind::InvalidTarget);
+    }
+    if method == "CONNECT" {
+        // authority-form: host:port, nothing else.
+        let Some((host, port)) = target.rsplit_once(':') else { return fail(ErrorKind::TargetFormMismatch) };
+        let port_ok = !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit());
+        if host.is_empty() || !port_ok || target.contains('/') || target.contains('@') {
+            return fail(ErrorKind::TargetFormMismatch);
+        }
+        return Ok(());
+    }
+    if t == b"*" {
+        return if method == "OPTIONS" { Ok(()) } else { fail(ErrorKind::TargetFormMismatch) };
+    }
+    if t[0] == b'/' {
+        return Ok(()); // origin-form
+    }
+    // absolute-form: scheme ":" hier-part, the scheme a letter then letters, digits, + - .
+    match target.split_once("://") {
+        Some((scheme, _))
+            if !scheme.is_empty()
+                && scheme.as_bytes()[0].is_ascii_alphabetic()
+                && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b)) =>
+        {
+            Ok(())
+        }
+        _ => fail(ErrorKind::TargetFormMismatch),
+    }
+}
+
+/// RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host, with a valid (possibly empty)
+/// authority.
+fn check_host(headers: &Headers) -> Result<(), ParseError> {
+    let mut hosts =
+        headers.fields.iter().filter(|f| headers.buf[f.name.range()].eq_ignore_ascii_case(b"host"));
+    let (Some(host), None) = (hosts.next(), hosts.next()) else {
+        return Err(ParseError::new(
+            ErrorKind::InvalidHost,
+            headers.fields.first().map_or(0, |f| f.name.start as usize),
+        ));
+    };
+    let value = &headers.buf[host.value.range()];
+    let ok = value.iter().all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:%[]".contains(b));
+    if !ok {
+        return Err(ParseError::new(ErrorKind::InvalidHost, host.value.start as usize));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(raw: &str) -> Result<Option<(usize, RequestHead)>, ParseError> {
+        parse_request(raw.as_bytes(), &Limits::default())
+    }
+
+    fn req_err(raw: &str) -> ParseError {
+        match req(raw) {
+            Err(e) => e,
+            Ok(r) => panic!("accepted {raw:?}: {r:?}"),
+        }
+    }
+
+    #[test]
+    fn keeps_raw_case_and_order_with_case_insensitive_lookup() {
+        let (_, h) = req("GET /a?b HTTP/1.1\r\nHost: x\r\nX-A: 1\r\nx-a: 2\r\nACCEPT:  */* \r\n\r\n")
+            .unwrap()
+            .unwrap();
+        let pairs: Vec<_> = h.headers().iter().map(|(n, v)| (n.to_string(), v.to_vec())).collect();
+        assert_eq!(
+            pairs,
+            [
+                ("Host".into(), b"x".to_vec()),
+                ("X-A".into(), b"1".to_vec()),
+                ("x-a".into(), b"2".to_vec()),
+                ("ACCEPT".into(), b"*/*".to_vec())
+            ]
+        );
+        assert_eq!(h.headers().get_all("x-A").collect::<Vec<_>>(), [b"1", b"2"]);
+        assert_eq!((h.method(), h.target(), h.version()), ("GET", "/a?b", Version::Http11));
+    }
+
+    #[test]
+    fn rfc9112_3_2_host_rules() {
+        assert_eq!(req_err("GET / HTTP/1.1\r\n\r\n").kind, ErrorKind::InvalidHost);
+        assert_eq!(req_err("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").kind, ErrorKind::InvalidHost);
+        assert_eq!(req_err("GET / HTTP/1.1\r\nHost: a b\r\n\r\n").kind, ErrorKind::InvalidHost);
+        assert!(req("GET / HTTP/1.1\r\nHost:\r\n\r\n").unwrap().is_some(), "an empty Host is allowed");
+        assert!(req("GET / HTTP/1.0\r\n\r\n").unwrap().is_some(), "HTTP/1.0 needs no Host");
+    }
+
+    #[test]
+    fn rfc9112_3_2_target_forms() {
+        assert!(req("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n").unwrap().is_some());
+        assert_eq!(req_err("GET * HTTP/1.1\r\nHost: a\r\n\r\n").kind, ErrorKind::TargetFormMismatch);
+        assert!(req("CONNECT a.example:443 HTTP/1.1\r\nHost: a.example:443\r\n\r\n").unwrap().is_some());
+        assert_eq!(req_err("CONNECT /x HTTP/1.1\r\nHost: a\r\n\r\n").kind, ErrorKind::TargetFormMismatch);
+        assert_eq!(
+            req_err("GET a.example:443 HTTP/1.1\r\nHost: a\r\n\r\n").kind,
+            ErrorKind::TargetFormMismatch
+        );
+        assert!(req("GET http://a.example/x HTTP/1.1\r\nHost: a.example\r\n\r\n").unwrap().is_some());
+    }
+
+    #[test]
+    fn header_errors_are_located() {
+        let e = req_err("GET / HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n");
+        assert_eq!((e.kind, e.offset), (ErrorKind::InvalidHeaderName, 28));
+        let e = req_err("GET / HTTP/1.1\r\nHost : a\r\n\r\n");
+        assert_eq!((e.kind, e.offset), (ErrorKind::InvalidHeaderName, 20));
+        let e = req_err("GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n folded\r\n\r\n");
+        assert_eq!(e.kind, ErrorKind::ObsoleteLineFolding);
+        let e = req_err("GET / HTTP/1.1\r\nHost: a\r\nX: a\0b\r\n\r\n");
+        assert_eq!((e.kind, e.offset), (ErrorKind::InvalidHeaderValue, 29));
+        let e = req_err("GET / HTTP/1.1\r\nHost: a\r\nX: a\rb\r\n\r\n");
+        assert_eq!(e.kind, ErrorKind::InvalidHeaderValue);
+    }
+
+    #[test]
+    fn versions_and_methods() {
+        assert_eq!(req_err("GET / HTTP/2.0\r\n\r\n").kind, ErrorKind::UnsupportedVersion);
+        assert_eq!(req_err("GET / HTTP/2.0\r\n\r\n").status(), 505);
+        assert_eq!(req_err("GET / HTTX/1.1\r\n\r\n").status(), 400);
+        assert_eq!(req_err("G(T / HTTP/1.1\r\nHost: a\r\n\r\n").kind, ErrorKind::InvalidMethod);
+    }
+
+    #[test]
+    fn limits_trip_early_and_at_the_edge() {
+        let limits = Limits { max_header_size: 64, ..Limits::default() };
+        let ok = format!("GET / HTTP/1.1\r\nHost: a\r\nX: {}\r\n\r\n", "v".repeat(64 - 32));
+        assert_eq!(ok.len(), 64);
+        assert!(parse_request(ok.as_bytes(), &limits).unwrap().is_some());
+        let over = format!("GET / HTTP/1.1\r\nHost: a\r\nX: {}\r\n\r\n", "v".repeat(64 - 31));
+        assert_eq!(parse_request(over.as_bytes(), &limits).unwrap_err().status(), 431);
+        // An unfinished head past the limit fails without waiting for its end.
+        let partial = format!("GET / HTTP/1.1\r\nX: {}", "v".repeat(100));
+        assert_eq!(parse_request(partial.as_bytes(), &limits).unwrap_err().status(), 431);
+        let long_url = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "u".repeat(9000));
+        assert_eq!(req_err(&long_url).status(), 414);
+        let many: String = (0..101).map(|i| format!("X{i}: v\r\n")).collect();
+        assert_eq!(req_err(&format!("GET / HTTP/1.1\r\nHost: a\r\n{many}\r\n")).status(), 431);
+    }
+
+    #[test]
+    fn responses() {
+        let (len, h) =
+            parse_response(b"HTTP/1.0 200 OK\r\nA: b\r\n\r\nbody", &Limits::default()).unwrap().unwrap();
+        assert_eq!((len, h.status(), h.reason(), h.version()), (25, 200, "OK", Version::Http10));
+        let (_, h) = parse_response(b"HTTP/1.1 204 \r\n\r\n", &Limits::default()).unwrap().unwrap();
+        assert_eq!((h.status(), h.reason()), (204, ""));
+        assert!(parse_response(b"HTTP/1.1 20 OK\r\n\r\n", &Limits::default()).is_err());
+    }
+
+    #[test]
+    fn tokens_split_lists() {
+        let (_, h) = req(
+            "GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive , Upgrade\r\nConnection: ,close\r\n\r\n",
+        )
+        .unwrap()
+        .unwrap();
+        let t: Vec<_> = h.headers().tokens("connection").collect();
+        assert_eq!(t, [&b"keep-alive"[..], b"Upgrade", b"close"]);
+        assert!(h.headers().has_token("Connection", "upgrade"));
+    }
+}
