@@ -353,17 +353,23 @@ fn classify(buf: &[u8], e: httparse::Error, request: bool) -> ParseError {
             // "HTTP/d.d" with other digits is a version we do not support (505); anything else
             // in that place is a malformed line (400).
             let line = &buf[..line_end];
+            // The version is the request line's third token (the status line's first); httparse
+            // stopped in it. "HTTP/" DIGIT ["." DIGIT] is a version we do not support (505),
+            // judged on the bytes present so that any split of the input gives the same answer;
+            // anything else there (a space in the target, "HTTP/1.x") is a malformed line (400).
             let token = if request {
-                line.rsplit(|b| *b == b' ').next().unwrap_or_default()
+                line.split(|b| *b == b' ').nth(2).unwrap_or_default()
             } else {
                 line.split(|b| *b == b' ').next().unwrap_or_default()
             };
             let token = token.strip_suffix(b"\r").unwrap_or(token);
-            let well_formed = token.len() == 8
-                && token.starts_with(b"HTTP/")
-                && token[5].is_ascii_digit()
-                && token[6] == b'.'
-                && token[7].is_ascii_digit();
+            let pattern = |i: usize, b: u8| match i {
+                0..=4 => b == b"HTTP/"[i],
+                5 | 7 => b.is_ascii_digit(),
+                6 => b == b'.',
+                _ => false,
+            };
+            let well_formed = token.len() >= 6 && token.iter().enumerate().all(|(i, b)| pattern(i, *b));
             let kind = if well_formed { ErrorKind::UnsupportedVersion } else { ErrorKind::InvalidLine };
             ParseError::new(kind, Span::of(buf, token).start as usize)
         }

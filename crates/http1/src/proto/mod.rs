@@ -1,11 +1,17 @@
 //! The sans-IO HTTP/1.1 codec: bytes in, heads and body events out; heads and bodies serialized
 //! into caller-owned buffers. No sockets, no clock it is not given.
 
+mod chunked;
+mod decoder;
 mod error;
+mod framing;
 mod head;
 mod limits;
 
+pub use chunked::{ChunkEvent, ChunkedDecoder, ChunkedEncoder, TrailerError, MAX_CHUNK_SIZE_DIGITS};
+pub use decoder::{MessageInfo, RequestDecoder, RequestEvent, ResponseDecoder, ResponseEvent};
 pub use error::{ErrorKind, ParseError};
+pub use framing::{expects_continue, keep_alive, request_body, response_body, wants_upgrade, BodyKind};
 pub use head::{
     parse_request, parse_request_from, parse_response, parse_response_from, parse_trailers, Headers,
     RequestHead, ResponseHead, Version,

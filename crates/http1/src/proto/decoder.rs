@@ -1,0 +1,417 @@
+//! The message decoders: a connection's bytes in, a stream of events out, for either role.
+//!
+//! ```text
+//!  bytes ──► RequestDecoder ──► Head ─► Data* ─► Trailers? ─► End ─► Head ─► …   (pipelined)
+//!                                            └─► Upgrade (CONNECT / Upgrade: the rest is not HTTP)
+//! ```
+//!
+//! The decoder owns no socket and no buffer: the caller appends what it read to a `BytesMut` and
+//! calls `decode` until it returns `Ok(None)`. Heads and body data are zero-copy `Bytes` split off
+//! that buffer. After a message that ends the connection (`Connection: close`, HTTP/1.0 without
+//! keep-alive) nothing more is ever parsed: bytes after it cannot be smuggled in as a new request.
+
+use bytes::{Bytes, BytesMut};
+
+use super::chunked::{ChunkEvent, ChunkedDecoder};
+use super::error::{ErrorKind, ParseError};
+use super::framing::{self, BodyKind};
+use super::head::{self, Headers, RequestHead, ResponseHead};
+use super::limits::Limits;
+
+/// What the current message's head said about its framing and the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageInfo {
+    /// How the body is delimited.
+    pub body: BodyKind,
+    /// Whether the connection persists after this message.
+    pub keep_alive: bool,
+    /// The request carries `Expect: 100-continue` (answer it before reading the body).
+    pub expects_continue: bool,
+    /// The message switches protocols after it (Upgrade, 101, or CONNECT): see [`RequestEvent::Upgrade`].
+    pub upgrade: bool,
+}
+
+/// An event from a [`RequestDecoder`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestEvent {
+    /// A request head; [`RequestDecoder::info`] tells its framing.
+    Head(RequestHead),
+    /// A piece of the body (already de-chunked).
+    Data(Bytes),
+    /// The trailer section of a chunked body.
+    Trailers(Headers),
+    /// The message is complete.
+    End,
+    /// The request was CONNECT or an upgrade: every byte after it belongs to the new protocol and
+    /// is left in the buffer, untouched. Call [`RequestDecoder::decline_upgrade`] to go on with
+    /// HTTP instead (an upgrade the server does not accept).
+    Upgrade,
+}
+
+/// An event from a [`ResponseDecoder`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResponseEvent {
+    /// An informational (1xx) response other than 101; the final response follows.
+    Informational(ResponseHead),
+    /// The final response head; [`ResponseDecoder::info`] tells its framing.
+    Head(ResponseHead),
+    /// A piece of the body.
+    Data(Bytes),
+    /// The trailer section of a chunked body.
+    Trailers(Headers),
+    /// The message is complete.
+    End,
+    /// 101 Switching Protocols or a 2xx to CONNECT: the rest of the bytes belong to the new
+    /// protocol.
+    Upgrade,
+}
+
+#[derive(Debug)]
+enum Body {
+    Length(u64),
+    Chunked(Box<ChunkedDecoder>),
+    UntilClose,
+}
+
+#[derive(Debug)]
+enum State {
+    Head,
+    Body(Body),
+    /// The message is complete; `End` has been returned.
+    Ended,
+    /// A message ended the connection: nothing more is parsed.
+    Closed,
+    Upgraded,
+    Failed(ParseError),
+}
+
+/// The body part both roles share.
+#[derive(Debug)]
+struct BodyReader {
+    state: State,
+    /// Bytes of the current message consumed so far (for error offsets).
+    offset: usize,
+    limits: Limits,
+}
+
+enum BodyEvent {
+    Data(Bytes),
+    Trailers(Headers),
+    End,
+}
+
+impl BodyReader {
+    fn new(limits: Limits) -> Self {
+        Self { state: State::Head, offset: 0, limits }
+    }
+
+    fn start(&mut self, kind: BodyKind) {
+        self.state = match kind {
+            BodyKind::Empty => State::Body(Body::Length(0)),
+            BodyKind::Length(n) => State::Body(Body::Length(n)),
+            // Error offsets count from the message's first byte.
+            BodyKind::Chunked => {
+                State::Body(Body::Chunked(Box::new(ChunkedDecoder::starting_at(self.limits, self.offset))))
+            }
+            BodyKind::UntilClose => State::Body(Body::UntilClose),
+        };
+    }
+
+    fn fail(&mut self, e: ParseError) -> ParseError {
+        self.state = State::Failed(e);
+        e
+    }
+
+    /// The next body event, or `None` if more bytes are needed.
+    fn next(&mut self, buf: &mut BytesMut) -> Result<Option<BodyEvent>, ParseError> {
+        let State::Body(body) = &mut self.state else { return Ok(None) };
+        match body {
+            Body::Length(0) => Ok(Some(BodyEvent::End)),
+            Body::Length(remaining) => {
+                if buf.is_empty() {
+                    return Ok(None);
+                }
+                let n = (*remaining).min(buf.len() as u64) as usize;
+                *remaining -= n as u64;
+                self.offset += n;
+                Ok(Some(BodyEvent::Data(buf.split_to(n).freeze())))
+            }
+            Body::UntilClose => {
+                if buf.is_empty() {
+                    return Ok(None);
+                }
+                self.offset += buf.len();
+                Ok(Some(BodyEvent::Data(buf.split().freeze())))
+            }
+            Body::Chunked(dec) => loop {
+                let base = self.offset;
+                let (used, event) = match dec.decode(buf) {
+                    Ok(r) => r,
+                    Err(e) => return Err(self.fail(e)),
+                };
+                match event {
+                    Some(ChunkEvent::Data(range)) => {
+                        let head = buf.split_to(used).freeze();
+                        self.offset += used;
+                        return Ok(Some(BodyEvent::Data(head.slice(range))));
+                    }
+                    Some(ChunkEvent::Trailers(raw)) => {
+                        let _ = buf.split_to(used);
+                        self.offset += used;
+                        let trailers = head::parse_trailers(&raw, &self.limits)
+                            .map_err(|e| ParseError::new(e.kind, base))?;
+                        return Ok(Some(BodyEvent::Trailers(trailers)));
+                    }
+                    Some(ChunkEvent::End) => {
+                        let _ = buf.split_to(used);
+                        self.offset += used;
+                        return Ok(Some(BodyEvent::End));
+                    }
+                    None => {
+                        let _ = buf.split_to(used);
+                        self.offset += used;
+                        if used == 0 || buf.is_empty() {
+                            return Ok(None);
+                        }
+                    }
+                }
+            },
+        }
+    }
+}
+
+/// Decodes the requests a server receives on one connection.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use netcore_http1::proto::{RequestDecoder, RequestEvent, Limits};
+/// let mut dec = RequestDecoder::new(Limits::default());
+/// let mut buf = BytesMut::from(&b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhiGET /b HTTP/1.1\r\nHost: x\r\n\r\n"[..]);
+/// let mut events = Vec::new();
+/// while let Some(ev) = dec.decode(&mut buf).unwrap() {
+///     events.push(match ev {
+///         RequestEvent::Head(h) => format!("head {}", h.target()),
+///         RequestEvent::Data(d) => format!("data {}", String::from_utf8_lossy(&d)),
+///         other => format!("{other:?}"),
+///     });
+/// }
+/// assert_eq!(events, ["head /a", "data hi", "End", "head /b", "End"]);
+/// ```
+#[derive(Debug)]
+pub struct RequestDecoder {
+    body: BodyReader,
+    info: Option<MessageInfo>,
+}
+
+impl RequestDecoder {
+    /// A decoder with these limits.
+    pub fn new(limits: Limits) -> Self {
+        Self { body: BodyReader::new(limits), info: None }
+    }
+
+    /// The framing of the current (or last) message.
+    pub fn info(&self) -> Option<&MessageInfo> {
+        self.info.as_ref()
+    }
+
+    /// Whether the connection may carry another request.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.body.state, State::Closed | State::Failed(_))
+    }
+
+    /// The next event, or `Ok(None)` when more bytes are needed (or the connection is done).
+    /// After an error the decoder stays failed and returns that error again.
+    pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<RequestEvent>, ParseError> {
+        loop {
+            match &self.body.state {
+                State::Failed(e) => return Err(*e),
+                State::Closed | State::Upgraded => return Ok(None),
+                State::Ended => {
+                    let info = self.info.unwrap_or(MessageInfo {
+                        body: BodyKind::Empty,
+                        keep_alive: false,
+                        expects_continue: false,
+                        upgrade: false,
+                    });
+                    if info.upgrade {
+                        self.body.state = State::Upgraded;
+                        return Ok(Some(RequestEvent::Upgrade));
+                    }
+                    self.body.state = if info.keep_alive { State::Head } else { State::Closed };
+                    continue;
+                }
+                State::Head => {
+                    if buf.is_empty() {
+                        return Ok(None);
+                    }
+                    let head = match head::parse_request_from(buf, &self.body.limits) {
+                        Ok(Some(h)) => h,
+                        Ok(None) => return Ok(None),
+                        Err(e) => return Err(self.body.fail(e)),
+                    };
+                    let kind = match framing::request_body(&head, &self.body.limits) {
+                        Ok(k) => k,
+                        Err(e) => return Err(self.body.fail(e)),
+                    };
+                    let connect = head.method() == "CONNECT";
+                    self.info = Some(MessageInfo {
+                        body: kind,
+                        keep_alive: framing::keep_alive(head.version(), head.headers()),
+                        expects_continue: framing::expects_continue(&head),
+                        upgrade: connect || framing::wants_upgrade(&head),
+                    });
+                    self.body.offset = head.raw().len();
+                    self.body.start(kind);
+                    return Ok(Some(RequestEvent::Head(head)));
+                }
+                State::Body(_) => {
+                    return match self.body.next(buf)? {
+                        None => Ok(None),
+                        Some(BodyEvent::Data(d)) => Ok(Some(RequestEvent::Data(d))),
+                        Some(BodyEvent::Trailers(t)) => Ok(Some(RequestEvent::Trailers(t))),
+                        Some(BodyEvent::End) => {
+                            self.body.state = State::Ended;
+                            self.body.offset = 0;
+                            Ok(Some(RequestEvent::End))
+                        }
+                    };
+                }
+            }
+        }
+    }
+
+    /// After [`RequestEvent::Upgrade`] for an upgrade the server does not accept: go on parsing
+    /// HTTP (the request was an ordinary one after all).
+    pub fn decline_upgrade(&mut self) {
+        if matches!(self.body.state, State::Upgraded) {
+            let keep = self.info.is_some_and(|i| i.keep_alive);
+            self.body.state = if keep { State::Head } else { State::Closed };
+        }
+    }
+
+    /// The peer closed the connection: fine between requests, an error inside one.
+    pub fn decode_eof(&mut self) -> Result<(), ParseError> {
+        match &self.body.state {
+            State::Failed(e) => Err(*e),
+            State::Body(_) => {
+                let e = ParseError::new(ErrorKind::UnexpectedEof, self.body.offset);
+                Err(self.body.fail(e))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Decodes the responses a client receives on one connection. Tell it each request's method
+/// with [`expect`](Self::expect) (HEAD and CONNECT change how a response is framed).
+#[derive(Debug)]
+pub struct ResponseDecoder {
+    body: BodyReader,
+    info: Option<MessageInfo>,
+    methods: std::collections::VecDeque<Box<str>>,
+}
+
+impl ResponseDecoder {
+    /// A decoder with these limits.
+    pub fn new(limits: Limits) -> Self {
+        Self { body: BodyReader::new(limits), info: None, methods: std::collections::VecDeque::new() }
+    }
+
+    /// Records that a request with `method` was sent; responses are matched in order.
+    pub fn expect(&mut self, method: &str) {
+        self.methods.push_back(method.into());
+    }
+
+    /// The framing of the current (or last) response.
+    pub fn info(&self) -> Option<&MessageInfo> {
+        self.info.as_ref()
+    }
+
+    /// Whether the connection may carry another response.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.body.state, State::Closed | State::Failed(_))
+    }
+
+    /// The next event, or `Ok(None)` when more bytes are needed.
+    pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<ResponseEvent>, ParseError> {
+        loop {
+            match &self.body.state {
+                State::Failed(e) => return Err(*e),
+                State::Closed | State::Upgraded => return Ok(None),
+                State::Ended => {
+                    let info = self.info.unwrap_or(MessageInfo {
+                        body: BodyKind::Empty,
+                        keep_alive: false,
+                        expects_continue: false,
+                        upgrade: false,
+                    });
+                    if info.upgrade {
+                        self.body.state = State::Upgraded;
+                        return Ok(Some(ResponseEvent::Upgrade));
+                    }
+                    self.body.state = if info.keep_alive { State::Head } else { State::Closed };
+                    continue;
+                }
+                State::Head => {
+                    if buf.is_empty() {
+                        return Ok(None);
+                    }
+                    let head = match head::parse_response_from(buf, &self.body.limits) {
+                        Ok(Some(h)) => h,
+                        Ok(None) => return Ok(None),
+                        Err(e) => return Err(self.body.fail(e)),
+                    };
+                    let status = head.status();
+                    if (100..200).contains(&status) && status != 101 {
+                        return Ok(Some(ResponseEvent::Informational(head)));
+                    }
+                    let method = self.methods.pop_front().unwrap_or_else(|| "GET".into());
+                    let kind = match framing::response_body(&head, &method, &self.body.limits) {
+                        Ok(k) => k,
+                        Err(e) => return Err(self.body.fail(e)),
+                    };
+                    let upgrade = status == 101 || (&*method == "CONNECT" && (200..300).contains(&status));
+                    self.info = Some(MessageInfo {
+                        body: kind,
+                        keep_alive: kind != BodyKind::UntilClose
+                            && framing::keep_alive(head.version(), head.headers()),
+                        expects_continue: false,
+                        upgrade,
+                    });
+                    self.body.offset = head.raw().len();
+                    self.body.start(kind);
+                    return Ok(Some(ResponseEvent::Head(head)));
+                }
+                State::Body(_) => {
+                    return match self.body.next(buf)? {
+                        None => Ok(None),
+                        Some(BodyEvent::Data(d)) => Ok(Some(ResponseEvent::Data(d))),
+                        Some(BodyEvent::Trailers(t)) => Ok(Some(ResponseEvent::Trailers(t))),
+                        Some(BodyEvent::End) => {
+                            self.body.state = State::Ended;
+                            self.body.offset = 0;
+                            Ok(Some(ResponseEvent::End))
+                        }
+                    };
+                }
+            }
+        }
+    }
+
+    /// The server closed the connection: ends a read-until-close body, is an error inside any
+    /// other body.
+    pub fn decode_eof(&mut self) -> Result<Option<ResponseEvent>, ParseError> {
+        match &self.body.state {
+            State::Failed(e) => Err(*e),
+            State::Body(Body::UntilClose) => {
+                self.body.state = State::Closed;
+                Ok(Some(ResponseEvent::End))
+            }
+            State::Body(_) => {
+                let e = ParseError::new(ErrorKind::UnexpectedEof, self.body.offset);
+                Err(self.body.fail(e))
+            }
+            _ => Ok(None),
+        }
+    }
+}
