@@ -36,8 +36,13 @@ struct Span {
 
 impl Span {
     fn of(outer: &[u8], inner: &[u8]) -> Span {
+        // An empty slice may point anywhere (httparse gives `""` for an empty reason).
+        if inner.is_empty() {
+            return Span { start: 0, end: 0 };
+        }
         // Both slices come from one buffer, so the difference of their addresses is the offset.
-        let start = inner.as_ptr() as usize - outer.as_ptr() as usize;
+        let start = (inner.as_ptr() as usize).wrapping_sub(outer.as_ptr() as usize);
+        debug_assert!(start + inner.len() <= outer.len());
         Span { start: start as u32, end: (start + inner.len()) as u32 }
     }
     fn range(self) -> Range<usize> {
@@ -212,6 +217,13 @@ fn version_of(minor: Option<u8>) -> Version {
 /// assert!(parse_request(b"GET / HT", &Limits::default()).unwrap().is_none());
 /// ```
 pub fn parse_request(buf: &[u8], limits: &Limits) -> Result<Option<(usize, RequestHead)>, ParseError> {
+    let Some((len, mut head)) = request_parts(buf, limits)? else { return Ok(None) };
+    head.headers.buf = Bytes::copy_from_slice(&buf[..len]);
+    Ok(Some((len, head)))
+}
+
+/// The head's offsets, with an empty buffer: the callers attach the bytes (copied or split off).
+fn request_parts(buf: &[u8], limits: &Limits) -> Result<Option<(usize, RequestHead)>, ParseError> {
     let mut storage = [httparse::EMPTY_HEADER; HEADER_ARRAY];
     let max = limits.max_headers.min(HEADER_ARRAY);
     let mut req = httparse::Request::new(&mut storage[..max]);
@@ -237,15 +249,10 @@ pub fn parse_request(buf: &[u8], limits: &Limits) -> Result<Option<(usize, Reque
         .collect();
     let method = Span::of(buf, method.as_bytes());
     let target = Span::of(buf, target.as_bytes());
-    let head = RequestHead {
-        method,
-        target,
-        version,
-        headers: Headers { buf: Bytes::copy_from_slice(&buf[..len]), fields },
-    };
     if version == Version::Http11 {
-        check_host(&head.headers)?;
+        check_host(buf, &fields)?;
     }
+    let head = RequestHead { method, target, version, headers: Headers { buf: Bytes::new(), fields } };
     Ok(Some((len, head)))
 }
 
@@ -255,7 +262,7 @@ pub fn parse_request_from(
     buf: &mut bytes::BytesMut,
     limits: &Limits,
 ) -> Result<Option<RequestHead>, ParseError> {
-    let Some((len, mut head)) = parse_request(buf, limits)? else { return Ok(None) };
+    let Some((len, mut head)) = request_parts(buf, limits)? else { return Ok(None) };
     head.headers.buf = buf.split_to(len).freeze();
     Ok(Some(head))
 }
@@ -269,6 +276,12 @@ pub fn parse_request_from(
 /// assert_eq!((head.status(), head.reason()), (404, "Not Found"));
 /// ```
 pub fn parse_response(buf: &[u8], limits: &Limits) -> Result<Option<(usize, ResponseHead)>, ParseError> {
+    let Some((len, mut head)) = response_parts(buf, limits)? else { return Ok(None) };
+    head.headers.buf = Bytes::copy_from_slice(&buf[..len]);
+    Ok(Some((len, head)))
+}
+
+fn response_parts(buf: &[u8], limits: &Limits) -> Result<Option<(usize, ResponseHead)>, ParseError> {
     let mut storage = [httparse::EMPTY_HEADER; HEADER_ARRAY];
     let max = limits.max_headers.min(HEADER_ARRAY);
     let mut res = httparse::Response::new(&mut storage[..max]);
@@ -285,8 +298,6 @@ pub fn parse_response(buf: &[u8], limits: &Limits) -> Result<Option<(usize, Resp
         return Err(ParseError::new(ErrorKind::InvalidStatus, 9));
     }
     let reason = Span::of(buf, res.reason.unwrap_or_default().as_bytes());
-    // httparse gives an empty reason as a slice that may not point into `buf`.
-    let reason = if reason.end as usize > len { Span { start: 0, end: 0 } } else { reason };
     let fields: Vec<Field> = res
         .headers
         .iter()
@@ -296,7 +307,7 @@ pub fn parse_response(buf: &[u8], limits: &Limits) -> Result<Option<(usize, Resp
         status,
         reason,
         version: version_of(res.version),
-        headers: Headers { buf: Bytes::copy_from_slice(&buf[..len]), fields },
+        headers: Headers { buf: Bytes::new(), fields },
     };
     Ok(Some((len, head)))
 }
@@ -306,7 +317,7 @@ pub fn parse_response_from(
     buf: &mut bytes::BytesMut,
     limits: &Limits,
 ) -> Result<Option<ResponseHead>, ParseError> {
-    let Some((len, mut head)) = parse_response(buf, limits)? else { return Ok(None) };
+    let Some((len, mut head)) = response_parts(buf, limits)? else { return Ok(None) };
     head.headers.buf = buf.split_to(len).freeze();
     Ok(Some(head))
 }
@@ -480,16 +491,15 @@ fn check_target(method: &str, target: &str, offset: usize) -> Result<(), ParseEr
 
 /// RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host, with a valid (possibly empty)
 /// authority.
-fn check_host(headers: &Headers) -> Result<(), ParseError> {
-    let mut hosts =
-        headers.fields.iter().filter(|f| headers.buf[f.name.range()].eq_ignore_ascii_case(b"host"));
+fn check_host(buf: &[u8], fields: &[Field]) -> Result<(), ParseError> {
+    let mut hosts = fields.iter().filter(|f| buf[f.name.range()].eq_ignore_ascii_case(b"host"));
     let (Some(host), None) = (hosts.next(), hosts.next()) else {
         return Err(ParseError::new(
             ErrorKind::InvalidHost,
-            headers.fields.first().map_or(0, |f| f.name.start as usize),
+            fields.first().map_or(0, |f| f.name.start as usize),
         ));
     };
-    let value = &headers.buf[host.value.range()];
+    let value = &buf[host.value.range()];
     let ok = value.iter().all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:%[]".contains(b));
     if !ok {
         return Err(ParseError::new(ErrorKind::InvalidHost, host.value.start as usize));
