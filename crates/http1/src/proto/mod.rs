@@ -3,6 +3,7 @@
 
 mod chunked;
 mod decoder;
+pub mod encode;
 mod error;
 mod framing;
 mod head;
