@@ -395,20 +395,24 @@ fn classify(buf: &[u8], e: httparse::Error, request: bool) -> ParseError {
         }
         httparse::Error::Token => ParseError::new(ErrorKind::InvalidLine, 0),
         httparse::Error::Status => ParseError::new(ErrorKind::InvalidStatus, 9),
-        httparse::Error::NewLine => {
-            ParseError::new(ErrorKind::InvalidLine, locate(buf, line_end + 1).map_or(line_end, |(_, at)| at))
+        // httparse's kind for these depends on how much input had arrived, so we judge the bytes
+        // ourselves: a CR not followed by LF in the request line, else the first offending byte of
+        // the field lines. The same answer wherever the input was split.
+        httparse::Error::NewLine | httparse::Error::HeaderName | httparse::Error::HeaderValue => {
+            let bad_cr = buf[..line_end].windows(2).position(|w| w[0] == b'\r' && w[1] != b'\n');
+            match (bad_cr, locate(buf, line_end + 1)) {
+                (Some(at), _) => ParseError::new(ErrorKind::InvalidLine, at),
+                (None, Some((kind, at))) => ParseError::new(kind, at),
+                (None, None) => {
+                    let kind = match e {
+                        httparse::Error::HeaderName => ErrorKind::InvalidHeaderName,
+                        httparse::Error::HeaderValue => ErrorKind::InvalidHeaderValue,
+                        _ => ErrorKind::InvalidLine,
+                    };
+                    ParseError::new(kind, line_end)
+                }
+            }
         }
-        httparse::Error::HeaderName | httparse::Error::HeaderValue => match locate(buf, line_end + 1) {
-            Some((kind, at)) => ParseError::new(kind, at),
-            None => ParseError::new(
-                if e == httparse::Error::HeaderName {
-                    ErrorKind::InvalidHeaderName
-                } else {
-                    ErrorKind::InvalidHeaderValue
-                },
-                line_end + 1,
-            ),
-        },
     }
 }
 
