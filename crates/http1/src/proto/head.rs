@@ -374,15 +374,29 @@ fn classify(buf: &[u8], e: httparse::Error, request: bool) -> ParseError {
                 line.split(|b| *b == b' ').next().unwrap_or_default()
             };
             let token = token.strip_suffix(b"\r").unwrap_or(token);
-            let pattern = |i: usize, b: u8| match i {
-                0..=4 => b == b"HTTP/"[i],
-                5 | 7 => b.is_ascii_digit(),
-                6 => b == b'.',
-                _ => false,
-            };
-            let well_formed = token.len() >= 6 && token.iter().enumerate().all(|(i, b)| pattern(i, *b));
+            // Decided on the bytes up to the first one httparse refuses, so that any split
+            // gives the same answer: another major digit, or a minor digit other than 0 and 1,
+            // is a version we do not support (505); anything else is a malformed line.
+            let unsupported = token.starts_with(b"HTTP/")
+                && match (token.get(5), token.get(6), token.get(7)) {
+                    (Some(major), ..) if major.is_ascii_digit() && *major != b'1' => true,
+                    (Some(b'1'), Some(b'.'), Some(minor)) => minor.is_ascii_digit(),
+                    _ => false,
+                };
+            let well_formed = unsupported;
             let kind = if well_formed { ErrorKind::UnsupportedVersion } else { ErrorKind::InvalidLine };
-            ParseError::new(kind, Span::of(buf, token).start as usize)
+            // The version token's first byte (counted from the line, so an empty token still has a
+            // place), or for a malformed line the first byte that breaks it.
+            let token_start = if request {
+                line.iter().enumerate().filter(|(_, b)| **b == b' ').nth(1).map_or(line.len(), |(i, _)| i + 1)
+            } else {
+                0
+            };
+            let at = match kind {
+                ErrorKind::InvalidLine if request => request_line_error(line).unwrap_or(token_start),
+                _ => token_start,
+            };
+            ParseError::new(kind, at)
         }
         httparse::Error::Token if request => {
             // A bad method, or bad characters in the target: whichever part is malformed.
@@ -399,8 +413,12 @@ fn classify(buf: &[u8], e: httparse::Error, request: bool) -> ParseError {
         // ourselves: a CR not followed by LF in the request line, else the first offending byte of
         // the field lines. The same answer wherever the input was split.
         httparse::Error::NewLine | httparse::Error::HeaderName | httparse::Error::HeaderValue => {
-            let bad_cr = buf[..line_end].windows(2).position(|w| w[0] == b'\r' && w[1] != b'\n');
-            match (bad_cr, locate(buf, line_end + 1)) {
+            let bad_start = if request {
+                request_line_error(&buf[..line_end])
+            } else {
+                status_line_error(&buf[..line_end])
+            };
+            match (bad_start, locate(buf, line_end + 1)) {
                 (Some(at), _) => ParseError::new(ErrorKind::InvalidLine, at),
                 (None, Some((kind, at))) => ParseError::new(kind, at),
                 (None, None) => {
@@ -414,6 +432,86 @@ fn classify(buf: &[u8], e: httparse::Error, request: bool) -> ParseError {
             }
         }
     }
+}
+
+/// The first byte of a request line (without its LF) that breaks `method SP target SP
+/// HTTP/1.x [CR]`, scanning left to right as httparse does; `None` if the line is fine so far.
+fn request_line_error(line: &[u8]) -> Option<usize> {
+    let mut i = line.iter().position(|b| !is_tchar(*b))?;
+    if i == 0 || line[i] != b' ' {
+        return Some(i);
+    }
+    i += 1;
+    while i < line.len() && line[i] != b' ' {
+        if line[i] < 0x21 || line[i] == 0x7f {
+            return Some(i);
+        }
+        i += 1;
+    }
+    i += 1;
+    for (k, want) in b"HTTP/1.".iter().enumerate() {
+        match line.get(i + k) {
+            None => return None,
+            Some(b) if b != want => return Some(i + k),
+            Some(_) => {}
+        }
+    }
+    i += 7;
+    match line.get(i) {
+        None => return None,
+        Some(b'0') | Some(b'1') => {}
+        Some(_) => return Some(i),
+    }
+    i += 1;
+    match line.get(i) {
+        None => None,
+        Some(b'\r') if i + 1 == line.len() => None,
+        Some(_) => Some(i),
+    }
+}
+
+/// The first byte of a status line (without its LF) that breaks `HTTP/1.x SP 3DIGIT [SP reason]
+/// [CR]`, scanning left to right; `None` if the line is fine so far.
+fn status_line_error(line: &[u8]) -> Option<usize> {
+    for (k, want) in b"HTTP/1.".iter().enumerate() {
+        match line.get(k) {
+            None => return None,
+            Some(b) if b != want => return Some(k),
+            Some(_) => {}
+        }
+    }
+    match line.get(7) {
+        None => return None,
+        Some(b'0') | Some(b'1') => {}
+        Some(_) => return Some(7),
+    }
+    match line.get(8) {
+        None => return None,
+        Some(b' ') => {}
+        Some(_) => return Some(8),
+    }
+    for k in 9..12 {
+        match line.get(k) {
+            None => return None,
+            Some(b) if b.is_ascii_digit() => {}
+            Some(_) => return Some(k),
+        }
+    }
+    match line.get(12) {
+        None => return None,
+        Some(b'\r') if line.len() == 13 => return None,
+        Some(b' ') => {}
+        Some(_) => return Some(12),
+    }
+    for (i, b) in line.iter().enumerate().skip(13) {
+        if *b == b'\r' && i + 1 == line.len() {
+            return None;
+        }
+        if (*b < 0x20 && *b != b'\t') || *b == 0x7f {
+            return Some(i);
+        }
+    }
+    None
 }
 
 fn is_tchar(b: u8) -> bool {
