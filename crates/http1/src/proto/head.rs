@@ -86,6 +86,12 @@ impl Headers {
         (0..self.fields.len()).filter_map(|i| self.get_index(i))
     }
 
+    /// Field lines as bytes: no UTF-8 check (httparse already guarantees names are tokens). The
+    /// lookups below use it; the framing code calls them several times per message.
+    fn raw_fields(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.fields.iter().map(|f| (&self.buf[f.name.range()], &self.buf[f.value.range()]))
+    }
+
     /// The first value of `name`, matched case-insensitively.
     ///
     /// ```
@@ -95,12 +101,12 @@ impl Headers {
     /// assert_eq!(head.headers().get("x-thing"), Some(&b"1"[..]));
     /// ```
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+        self.raw_fields().find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes())).map(|(_, v)| v)
     }
 
     /// Every value of `name`, in order, matched case-insensitively.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+        self.raw_fields().filter(move |(n, _)| n.eq_ignore_ascii_case(name.as_bytes())).map(|(_, v)| v)
     }
 
     /// The value of field `i` as a zero-copy `Bytes` slice of the message buffer.
