@@ -50,6 +50,7 @@ use std::ops::Range;
 
 use super::error::{ErrorKind, ParseError};
 use super::limits::Limits;
+use super::syntax::is_tchar;
 
 /// Hex digits accepted in one chunk-size, leading zeros included (32: sixteen significant digits
 /// fill a `u64`, and as many leading zeros again is more than any sender writes). One more is
@@ -64,39 +65,6 @@ const HTAB: u8 = b'\t';
 // ---------------------------------------------------------------------------------------------
 // Byte classes (RFC 9110 §5.6.2 token, §5.6.4 quoted-string, §5.5 field values)
 // ---------------------------------------------------------------------------------------------
-
-/// `tchar` (RFC 9110 §5.6.2), as a table so the hot loops do one load per byte.
-static TCHAR: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        table[i] = b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'!' | b'#'
-                    | b'$'
-                    | b'%'
-                    | b'&'
-                    | b'\''
-                    | b'*'
-                    | b'+'
-                    | b'-'
-                    | b'.'
-                    | b'^'
-                    | b'_'
-                    | b'`'
-                    | b'|'
-                    | b'~'
-            );
-        i += 1;
-    }
-    table
-};
-
-fn is_tchar(b: u8) -> bool {
-    TCHAR[usize::from(b)]
-}
 
 /// `BWS` / `OWS` (RFC 9110 §5.6.3).
 fn is_ws(b: u8) -> bool {
@@ -1179,21 +1147,7 @@ mod tests {
         proptest::collection::vec(prop_oneof![Just(b'\t'), 0x20u8..=0x7e, 0x80u8..=0xff], 0..24)
     }
 
-    fn trim_ows(mut value: &[u8]) -> &[u8] {
-        while let [first, rest @ ..] = value {
-            if !is_ws(*first) {
-                break;
-            }
-            value = rest;
-        }
-        while let [rest @ .., last] = value {
-            if !is_ws(*last) {
-                break;
-            }
-            value = rest;
-        }
-        value
-    }
+    use crate::proto::syntax::trim_ows;
 
     proptest! {
         #[test]

@@ -20,6 +20,7 @@
 //! Nothing here allocates when `out` already has the capacity: callers reuse one buffer across
 //! messages. The chunked body framing itself lives in the chunked module.
 
+use super::syntax::{is_token, trim_ows};
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -620,38 +621,6 @@ fn parse_decimal(value: &[u8]) -> Option<u64> {
             None
         }
     })
-}
-
-fn trim_ows(mut s: &[u8]) -> &[u8] {
-    while let [b' ' | b'\t', rest @ ..] = s {
-        s = rest;
-    }
-    while let [rest @ .., b' ' | b'\t'] = s {
-        s = rest;
-    }
-    s
-}
-
-/// RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_"
-/// / "`" / "|" / "~" / DIGIT / ALPHA
-static TCHAR: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric()
-            || matches!(
-                c,
-                b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_'
-            )
-            || matches!(c, b'`' | b'|' | b'~');
-        b += 1;
-    }
-    table
-};
-
-fn is_token(s: &[u8]) -> bool {
-    !s.is_empty() && s.iter().all(|&b| TCHAR[usize::from(b)])
 }
 
 /// HTAB, SP, VCHAR and obs-text: everything but the other controls (NUL, CR, LF, DEL, …).

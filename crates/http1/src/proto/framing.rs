@@ -3,6 +3,7 @@
 use super::error::{ErrorKind, ParseError};
 use super::head::{Headers, RequestHead, ResponseHead, Version};
 use super::limits::Limits;
+use super::syntax::{is_token, trim_ows};
 
 /// How a message body is delimited (RFC 9112 §6.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,10 +22,6 @@ pub enum BodyKind {
 /// undecoded, as Node does, except `chunked`, which frames the message.
 const KNOWN_CODINGS: &[&str] = &["chunked", "gzip", "x-gzip", "deflate", "compress", "x-compress"];
 
-fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-}
-
 /// The message's `Transfer-Encoding`, if any: whether its final coding is chunked.
 fn transfer_encoding(headers: &Headers, offset: usize) -> Result<Option<bool>, ParseError> {
     if !headers.contains("transfer-encoding") {
@@ -37,7 +34,7 @@ fn transfer_encoding(headers: &Headers, offset: usize) -> Result<Option<bool>, P
         // A coding may carry parameters (`gzip;q=1` is not valid here, but `name;param=v` is).
         let name = coding.split(|b| *b == b';').next().unwrap_or_default();
         let name = name.strip_suffix(b" ").unwrap_or(name);
-        if name.is_empty() || !name.iter().all(|b| is_tchar(*b)) {
+        if !is_token(name) {
             return Err(ParseError::new(ErrorKind::UnsupportedTransferCoding, offset));
         }
         let chunked = name.eq_ignore_ascii_case(b"chunked");
@@ -65,7 +62,7 @@ fn content_length(headers: &Headers, offset: usize) -> Result<Option<u64>, Parse
     let mut found: Option<u64> = None;
     for value in headers.get_all("content-length") {
         for part in value.split(|b| *b == b',') {
-            let part = trim(part);
+            let part = trim_ows(part);
             let bad = || ParseError::new(ErrorKind::InvalidContentLength, offset);
             if part.is_empty() || part.len() > 19 || !part.iter().all(u8::is_ascii_digit) {
                 return Err(bad());
@@ -81,12 +78,6 @@ fn content_length(headers: &Headers, offset: usize) -> Result<Option<u64>, Parse
         }
     }
     Ok(found)
-}
-
-fn trim(v: &[u8]) -> &[u8] {
-    let start = v.iter().position(|b| *b != b' ' && *b != b'\t').unwrap_or(v.len());
-    let end = v.iter().rposition(|b| *b != b' ' && *b != b'\t').map_or(start, |e| e + 1);
-    &v[start..end]
 }
 
 /// RFC 9112 §6.3 for a request: chunked if `Transfer-Encoding` ends in chunked, else

@@ -8,6 +8,7 @@ use bytes::Bytes;
 
 use super::error::{ErrorKind, ParseError};
 use super::limits::Limits;
+use super::syntax::{is_tchar, trim_ows};
 
 /// The protocol version of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -122,19 +123,13 @@ impl Headers {
     /// The comma-separated tokens of every `name` field, trimmed, e.g. `Connection` or
     /// `Transfer-Encoding` (RFC 9110 §5.6.1 list syntax; empty elements are skipped).
     pub fn tokens<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.get_all(name).flat_map(|v| v.split(|b| *b == b',')).map(trim).filter(|t| !t.is_empty())
+        self.get_all(name).flat_map(|v| v.split(|b| *b == b',')).map(trim_ows).filter(|t| !t.is_empty())
     }
 
     /// Whether the token list of `name` contains `token`, case-insensitively.
     pub fn has_token(&self, name: &str, token: &str) -> bool {
         self.tokens(name).any(|t| t.eq_ignore_ascii_case(token.as_bytes()))
     }
-}
-
-fn trim(v: &[u8]) -> &[u8] {
-    let start = v.iter().position(|b| *b != b' ' && *b != b'\t').unwrap_or(v.len());
-    let end = v.iter().rposition(|b| *b != b' ' && *b != b'\t').map_or(start, |e| e + 1);
-    &v[start..end]
 }
 
 /// A parsed request head (Node's `IncomingMessage` for a server).
@@ -518,10 +513,6 @@ fn status_line_error(line: &[u8]) -> Option<usize> {
         }
     }
     None
-}
-
-fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 /// Finds the first offending byte in the field lines starting at `from`: obs-fold, a bad name

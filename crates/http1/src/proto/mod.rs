@@ -8,6 +8,7 @@ mod error;
 mod framing;
 mod head;
 mod limits;
+mod syntax;
 
 pub use chunked::{ChunkEvent, ChunkedDecoder, ChunkedEncoder, TrailerError, MAX_CHUNK_SIZE_DIGITS};
 pub use decoder::{MessageInfo, RequestDecoder, RequestEvent, ResponseDecoder, ResponseEvent};
