@@ -122,6 +122,35 @@ impl BodyReader {
         e
     }
 
+    /// Leaves `Ended` for what comes after the message; true if it switched protocols.
+    fn after_end(&mut self, info: Option<MessageInfo>) -> bool {
+        let (upgrade, keep_alive) = info.map_or((false, false), |i| (i.upgrade, i.keep_alive));
+        self.state = if upgrade {
+            State::Upgraded
+        } else if keep_alive {
+            State::Head
+        } else {
+            State::Closed
+        };
+        upgrade
+    }
+
+    /// [`next`](Self::next), moving to `Ended` when the body is complete.
+    fn body_event(&mut self, buf: &mut BytesMut) -> Result<Option<BodyEvent>, ParseError> {
+        let event = self.next(buf)?;
+        if matches!(event, Some(BodyEvent::End)) {
+            self.state = State::Ended;
+            self.offset = 0;
+        }
+        Ok(event)
+    }
+
+    /// The connection ended inside a body.
+    fn fail_eof(&mut self) -> ParseError {
+        let e = ParseError::new(ErrorKind::UnexpectedEof, self.offset);
+        self.fail(e)
+    }
+
     /// The next body event, or `None` if more bytes are needed.
     fn next(&mut self, buf: &mut BytesMut) -> Result<Option<BodyEvent>, ParseError> {
         let State::Body(body) = &mut self.state else { return Ok(None) };
@@ -227,18 +256,9 @@ impl RequestDecoder {
                 State::Failed(e) => return Err(*e),
                 State::Closed | State::Upgraded => return Ok(None),
                 State::Ended => {
-                    let info = self.info.unwrap_or(MessageInfo {
-                        body: BodyKind::Empty,
-                        keep_alive: false,
-                        expects_continue: false,
-                        upgrade: false,
-                    });
-                    if info.upgrade {
-                        self.body.state = State::Upgraded;
+                    if self.body.after_end(self.info) {
                         return Ok(Some(RequestEvent::Upgrade));
                     }
-                    self.body.state = if info.keep_alive { State::Head } else { State::Closed };
-                    continue;
                 }
                 State::Head => {
                     if buf.is_empty() {
@@ -265,16 +285,11 @@ impl RequestDecoder {
                     return Ok(Some(RequestEvent::Head(head)));
                 }
                 State::Body(_) => {
-                    return match self.body.next(buf)? {
-                        None => Ok(None),
-                        Some(BodyEvent::Data(d)) => Ok(Some(RequestEvent::Data(d))),
-                        Some(BodyEvent::Trailers(t)) => Ok(Some(RequestEvent::Trailers(t))),
-                        Some(BodyEvent::End) => {
-                            self.body.state = State::Ended;
-                            self.body.offset = 0;
-                            Ok(Some(RequestEvent::End))
-                        }
-                    };
+                    return Ok(self.body.body_event(buf)?.map(|ev| match ev {
+                        BodyEvent::Data(d) => RequestEvent::Data(d),
+                        BodyEvent::Trailers(t) => RequestEvent::Trailers(t),
+                        BodyEvent::End => RequestEvent::End,
+                    }));
                 }
             }
         }
@@ -293,10 +308,7 @@ impl RequestDecoder {
     pub fn decode_eof(&mut self) -> Result<(), ParseError> {
         match &self.body.state {
             State::Failed(e) => Err(*e),
-            State::Body(_) => {
-                let e = ParseError::new(ErrorKind::UnexpectedEof, self.body.offset);
-                Err(self.body.fail(e))
-            }
+            State::Body(_) => Err(self.body.fail_eof()),
             _ => Ok(()),
         }
     }
@@ -339,18 +351,9 @@ impl ResponseDecoder {
                 State::Failed(e) => return Err(*e),
                 State::Closed | State::Upgraded => return Ok(None),
                 State::Ended => {
-                    let info = self.info.unwrap_or(MessageInfo {
-                        body: BodyKind::Empty,
-                        keep_alive: false,
-                        expects_continue: false,
-                        upgrade: false,
-                    });
-                    if info.upgrade {
-                        self.body.state = State::Upgraded;
+                    if self.body.after_end(self.info) {
                         return Ok(Some(ResponseEvent::Upgrade));
                     }
-                    self.body.state = if info.keep_alive { State::Head } else { State::Closed };
-                    continue;
                 }
                 State::Head => {
                     if buf.is_empty() {
@@ -383,16 +386,11 @@ impl ResponseDecoder {
                     return Ok(Some(ResponseEvent::Head(head)));
                 }
                 State::Body(_) => {
-                    return match self.body.next(buf)? {
-                        None => Ok(None),
-                        Some(BodyEvent::Data(d)) => Ok(Some(ResponseEvent::Data(d))),
-                        Some(BodyEvent::Trailers(t)) => Ok(Some(ResponseEvent::Trailers(t))),
-                        Some(BodyEvent::End) => {
-                            self.body.state = State::Ended;
-                            self.body.offset = 0;
-                            Ok(Some(ResponseEvent::End))
-                        }
-                    };
+                    return Ok(self.body.body_event(buf)?.map(|ev| match ev {
+                        BodyEvent::Data(d) => ResponseEvent::Data(d),
+                        BodyEvent::Trailers(t) => ResponseEvent::Trailers(t),
+                        BodyEvent::End => ResponseEvent::End,
+                    }));
                 }
             }
         }
@@ -407,10 +405,7 @@ impl ResponseDecoder {
                 self.body.state = State::Closed;
                 Ok(Some(ResponseEvent::End))
             }
-            State::Body(_) => {
-                let e = ParseError::new(ErrorKind::UnexpectedEof, self.body.offset);
-                Err(self.body.fail(e))
-            }
+            State::Body(_) => Err(self.body.fail_eof()),
             _ => Ok(None),
         }
     }

@@ -196,6 +196,22 @@ impl ResponseHead {
     }
 }
 
+/// The field lines httparse found, as offsets into `buf`.
+fn fields_of(buf: &[u8], headers: &[httparse::Header<'_>]) -> Vec<Field> {
+    headers
+        .iter()
+        .map(|h| Field { name: Span::of(buf, h.name.as_bytes()), value: Span::of(buf, h.value) })
+        .collect()
+}
+
+/// A complete head larger than the limit (an incomplete one is checked by [`partial`]).
+fn check_head_size(len: usize, limits: &Limits) -> Result<(), ParseError> {
+    if len > limits.max_header_size {
+        return Err(ParseError::new(ErrorKind::HeadersTooLarge, limits.max_header_size));
+    }
+    Ok(())
+}
+
 /// Stack space for httparse's header array; `Limits::max_headers` above it is capped here.
 const HEADER_ARRAY: usize = 128;
 
@@ -225,17 +241,16 @@ pub fn parse_request(buf: &[u8], limits: &Limits) -> Result<Option<(usize, Reque
 
 /// The head's offsets, with an empty buffer: the callers attach the bytes (copied or split off).
 fn request_parts(buf: &[u8], limits: &Limits) -> Result<Option<(usize, RequestHead)>, ParseError> {
-    let mut storage = [httparse::EMPTY_HEADER; HEADER_ARRAY];
+    // Left uninitialised: httparse writes only the fields it finds (no 4 KiB fill per request).
+    let mut storage = [const { std::mem::MaybeUninit::<httparse::Header<'_>>::uninit() }; HEADER_ARRAY];
     let max = limits.max_headers.min(HEADER_ARRAY);
-    let mut req = httparse::Request::new(&mut storage[..max]);
-    let len = match req.parse(buf) {
+    let mut req = httparse::Request::new(&mut []);
+    let len = match req.parse_with_uninit_headers(buf, &mut storage[..max]) {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) => return partial(buf, limits, true).map(|_| None),
         Err(e) => return Err(classify(buf, e, true)),
     };
-    if len > limits.max_header_size {
-        return Err(ParseError::new(ErrorKind::HeadersTooLarge, limits.max_header_size));
-    }
+    check_head_size(len, limits)?;
     let method = req.method.unwrap_or_default();
     let target = req.path.unwrap_or_default();
     if target.len() > limits.max_url_length {
@@ -243,11 +258,7 @@ fn request_parts(buf: &[u8], limits: &Limits) -> Result<Option<(usize, RequestHe
     }
     let version = version_of(req.version);
     check_target(method, target, method.len() + 1)?;
-    let fields: Vec<Field> = req
-        .headers
-        .iter()
-        .map(|h| Field { name: Span::of(buf, h.name.as_bytes()), value: Span::of(buf, h.value) })
-        .collect();
+    let fields = fields_of(buf, req.headers);
     let method = Span::of(buf, method.as_bytes());
     let target = Span::of(buf, target.as_bytes());
     if version == Version::Http11 {
@@ -291,19 +302,13 @@ fn response_parts(buf: &[u8], limits: &Limits) -> Result<Option<(usize, Response
         Ok(httparse::Status::Partial) => return partial(buf, limits, false).map(|_| None),
         Err(e) => return Err(classify(buf, e, false)),
     };
-    if len > limits.max_header_size {
-        return Err(ParseError::new(ErrorKind::HeadersTooLarge, limits.max_header_size));
-    }
+    check_head_size(len, limits)?;
     let status = res.code.unwrap_or_default();
     if !(100..=999).contains(&status) {
         return Err(ParseError::new(ErrorKind::InvalidStatus, 9));
     }
     let reason = Span::of(buf, res.reason.unwrap_or_default().as_bytes());
-    let fields: Vec<Field> = res
-        .headers
-        .iter()
-        .map(|h| Field { name: Span::of(buf, h.name.as_bytes()), value: Span::of(buf, h.value) })
-        .collect();
+    let fields = fields_of(buf, res.headers);
     let head = ResponseHead {
         status,
         reason,
@@ -329,11 +334,7 @@ pub fn parse_trailers(buf: &[u8], limits: &Limits) -> Result<Headers, ParseError
     let max = limits.max_headers.min(HEADER_ARRAY);
     match httparse::parse_headers(buf, &mut storage[..max]) {
         Ok(httparse::Status::Complete((_, fields))) => {
-            let fields = fields
-                .iter()
-                .map(|h| Field { name: Span::of(buf, h.name.as_bytes()), value: Span::of(buf, h.value) })
-                .collect();
-            Ok(Headers { buf: Bytes::copy_from_slice(buf), fields })
+            Ok(Headers { buf: Bytes::copy_from_slice(buf), fields: fields_of(buf, fields) })
         }
         Ok(httparse::Status::Partial) => Err(ParseError::new(ErrorKind::InvalidTrailer, buf.len())),
         Err(httparse::Error::TooManyHeaders) => Err(ParseError::new(ErrorKind::TooManyHeaders, 0)),
