@@ -117,6 +117,8 @@ struct HandleSlot {
     state: Box<dyn Any>,
     on_ready: ReadyFn,
     refed: bool,
+    /// Readiness queued by [`EventLoop::requeue`]; the id is in `pending` while this is non-empty.
+    requeued: Ready,
 }
 
 enum TimerCallback {
@@ -174,7 +176,7 @@ pub struct EventLoop {
     immediate_order: VecDeque<Key>,
     ticks: VecDeque<Callback>,
     closing: VecDeque<Callback>,
-    pending: Vec<(HandleId, Ready)>,
+    pending: Vec<HandleId>,
     jobs: Slab<Job>,
     shared: Arc<Shared>,
     now: Instant,
@@ -542,8 +544,15 @@ impl EventLoop {
         }
         self.events = events;
         if !self.pending.is_empty() {
-            for (id, ready) in std::mem::take(&mut self.pending) {
+            let mut batch = std::mem::take(&mut self.pending);
+            for id in batch.drain(..) {
+                let Some(slot) = self.handles.get_mut(id.0) else { continue };
+                let ready = std::mem::take(&mut slot.requeued);
                 self.dispatch(id.0.index, Some(id), ready);
+            }
+            // Keep the allocation for the next iteration if nothing was queued meanwhile.
+            if self.pending.is_empty() {
+                self.pending = batch;
             }
         }
         Ok(())
@@ -627,7 +636,12 @@ impl EventLoop {
     /// (keeps the loop alive) until [`unref_handle`](Self::unref_handle) or removal.
     pub fn insert_handle<T: Any>(&mut self, state: T, on_ready: ReadyFn) -> HandleId {
         self.refs += 1;
-        HandleId(self.handles.insert(HandleSlot { state: Box::new(state), on_ready, refed: true }))
+        HandleId(self.handles.insert(HandleSlot {
+            state: Box::new(state),
+            on_ready,
+            refed: true,
+            requeued: Ready::default(),
+        }))
     }
 
     /// Removes a handle and returns its state. Deregister its sources first (or drop them).
@@ -693,11 +707,12 @@ impl EventLoop {
     /// `WouldBlock` (to be fair to others, or because it was paused and is now resumed) queues
     /// itself here.
     pub fn requeue(&mut self, id: HandleId, ready: Ready) {
-        if let Some(p) = self.pending.iter_mut().find(|(h, _)| *h == id) {
-            p.1 = p.1.union(ready);
-        } else {
-            self.pending.push((id, ready));
+        // O(1): the slot remembers what is queued, so a handle is listed at most once.
+        let Some(slot) = self.handles.get_mut(id.0) else { return };
+        if slot.requeued == Ready::default() {
+            self.pending.push(id);
         }
+        slot.requeued = slot.requeued.union(ready);
     }
 
     /// Takes the loop's shared read buffer (allocating it on first use). Give it back with

@@ -449,6 +449,12 @@ pub(crate) fn flush(lp: &mut EventLoop, id: SocketId) {
     if c.phase != Phase::Open {
         return;
     }
+    // Linux reports writable with nearly every readable event: with nothing queued, no drain
+    // owed, no FIN waiting and no splice feeding us, there is nothing to do.
+    let pending_end = c.end_requested && !c.shutdown_done;
+    if c.queued() == 0 && !c.need_drain && !pending_end && c.spliced_from.is_none() {
+        return;
+    }
     let Some(stream) = c.stream.as_mut() else { return };
     let mut wrote = false;
     while c.out_pos < c.out.len() {

@@ -206,10 +206,16 @@ fn fields_of(buf: &[u8], headers: &[httparse::Header<'_>]) -> Vec<Field> {
 
 /// A complete head larger than the limit (an incomplete one is checked by [`partial`]).
 fn check_head_size(len: usize, limits: &Limits) -> Result<(), ParseError> {
-    if len > limits.max_header_size {
-        return Err(ParseError::new(ErrorKind::HeadersTooLarge, limits.max_header_size));
+    let max = max_header_size(limits);
+    if len > max {
+        return Err(ParseError::new(ErrorKind::HeadersTooLarge, max));
     }
     Ok(())
+}
+
+/// The configured limit, capped so every offset fits the `u32` of a [`Span`].
+fn max_header_size(limits: &Limits) -> usize {
+    limits.max_header_size.min(u32::MAX as usize)
 }
 
 /// Stack space for httparse's header array; `Limits::max_headers` above it is capped here.
@@ -330,6 +336,7 @@ pub fn parse_response_from(
 
 /// Parses a trailer section (field lines and the final empty line) into headers.
 pub fn parse_trailers(buf: &[u8], limits: &Limits) -> Result<Headers, ParseError> {
+    check_head_size(buf.len(), limits)?;
     let mut storage = [httparse::EMPTY_HEADER; HEADER_ARRAY];
     let max = limits.max_headers.min(HEADER_ARRAY);
     match httparse::parse_headers(buf, &mut storage[..max]) {
@@ -351,8 +358,9 @@ fn partial(buf: &[u8], limits: &Limits, request: bool) -> Result<(), ParseError>
             return Err(ParseError::new(ErrorKind::UriTooLong, buf.len()));
         }
     }
-    if buf.len() > limits.max_header_size {
-        return Err(ParseError::new(ErrorKind::HeadersTooLarge, limits.max_header_size));
+    let max = max_header_size(limits);
+    if buf.len() > max {
+        return Err(ParseError::new(ErrorKind::HeadersTooLarge, max));
     }
     Ok(())
 }

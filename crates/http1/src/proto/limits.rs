@@ -15,7 +15,7 @@ pub const DEFAULT_MAX_CHUNK_EXTENSION: usize = 16 * 1024;
 #[non_exhaustive]
 pub struct Limits {
     /// Bytes in the header section, start line included (default [`DEFAULT_MAX_HEADER_SIZE`]);
-    /// beyond it: 431. Trailers count against it too.
+    /// beyond it: 431. Trailers count against it too. Values above `u32::MAX` act as `u32::MAX`.
     pub max_header_size: usize,
     /// Header fields in one section (default [`DEFAULT_MAX_HEADERS`]); beyond it: 431.
     pub max_headers: usize,
