@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use bytes::BytesMut;
-use netcore_http1::proto::{ErrorKind, Limits, RequestDecoder, RequestEvent};
+use netcore_http1::proto::{ErrorKind, Limits, ParseError, RequestDecoder, RequestEvent};
 
 enum Expect {
     /// Each message as "METHOD target body", then "UPGRADE" if the decoder handed the rest over.
@@ -173,34 +173,11 @@ fn smuggling_and_edge_cases() {
 
 #[test]
 fn every_case_gives_the_same_result_under_any_split() {
-    let limits = limits();
     for case in CASES {
         let raw = case.raw.as_bytes();
-        let whole = run(raw, limits);
+        let whole = run(raw, limits());
         for at in 0..=raw.len() {
-            let mut dec = RequestDecoder::new(limits);
-            let mut buf = BytesMut::from(&raw[..at]);
-            let mut events = Vec::new();
-            let mut err = None;
-            let mut fed_rest = false;
-            loop {
-                match dec.decode(&mut buf) {
-                    Ok(Some(RequestEvent::Upgrade)) => {
-                        events.push("UPGRADE".to_string());
-                        break;
-                    }
-                    Ok(Some(ev)) => events.push(summary(&ev)),
-                    Ok(None) if !fed_rest => {
-                        buf.extend_from_slice(&raw[at..]);
-                        fed_rest = true;
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        err = Some(e.kind);
-                        break;
-                    }
-                }
-            }
+            let err = feed_requests(&[&raw[..at], &raw[at..]]).1.map(|e| e.kind);
             match (&whole, err) {
                 (Err(k), Some(e)) => assert_eq!(*k, e, "{} split at {at}", case.name),
                 (Ok(_), None) => {}
@@ -208,6 +185,29 @@ fn every_case_gives_the_same_result_under_any_split() {
             }
         }
     }
+}
+
+/// Feeds `parts` one after another into a request decoder: the events it yields (summarised)
+/// and the error it stops with, if any. An upgrade ends the HTTP part of the stream.
+fn feed_requests(parts: &[&[u8]]) -> (Vec<String>, Option<ParseError>) {
+    let mut dec = RequestDecoder::new(limits());
+    let mut buf = BytesMut::new();
+    let mut events = Vec::new();
+    for part in parts {
+        buf.extend_from_slice(part);
+        loop {
+            match dec.decode(&mut buf) {
+                Ok(Some(RequestEvent::Upgrade)) => {
+                    events.push("UPGRADE".to_string());
+                    return (events, None);
+                }
+                Ok(Some(ev)) => events.push(summary(&ev)),
+                Ok(None) => break,
+                Err(e) => return (events, Some(e)),
+            }
+        }
+    }
+    (events, None)
 }
 
 fn summary(ev: &RequestEvent) -> String {
@@ -256,25 +256,9 @@ fn fuzz_regressions_give_the_same_error_under_any_split() {
         // A fuzzer input: a flags byte and a split point (u8, u16), then the bytes themselves.
         let file = std::fs::read(&path).unwrap();
         let raw = &file[3.min(file.len())..];
-        let outcome = |parts: [&[u8]; 2]| {
-            let mut dec = RequestDecoder::new(Limits::default());
-            let mut buf = BytesMut::new();
-            let mut events = Vec::new();
-            for part in parts {
-                buf.extend_from_slice(part);
-                loop {
-                    match dec.decode(&mut buf) {
-                        Ok(Some(ev)) => events.push(summary(&ev)),
-                        Ok(None) => break,
-                        Err(e) => return (events, Some(e)),
-                    }
-                }
-            }
-            (events, None)
-        };
-        let whole = outcome([raw, &[]]);
+        let whole = feed_requests(&[raw]);
         for at in 0..=raw.len() {
-            assert_eq!(outcome([&raw[..at], &raw[at..]]), whole, "{} split at {at}", path.display());
+            assert_eq!(feed_requests(&[&raw[..at], &raw[at..]]), whole, "{} split at {at}", path.display());
         }
     }
     assert!(seen >= 3);

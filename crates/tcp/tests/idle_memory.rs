@@ -3,6 +3,8 @@
 //! write queue (reads land in the loop's shared buffer, libuv style).
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -41,22 +43,9 @@ static GLOBAL: Counting = Counting;
 
 const CONNECTIONS: usize = 10_000;
 
-#[allow(unsafe_code)]
-fn raise_fd_limit(want: u64) {
-    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-    // SAFETY: getrlimit/setrlimit read and write the one struct we pass.
-    unsafe {
-        libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
-        if lim.rlim_cur < want {
-            lim.rlim_cur = want.min(lim.rlim_max);
-            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
-        }
-    }
-}
-
 #[test]
 fn ten_thousand_idle_connections_cost_under_a_kibibyte_each() {
-    raise_fd_limit(CONNECTIONS as u64 + 1000);
+    common::ensure_nofile(CONNECTIONS as libc::rlim_t + 1000);
     let mut lp = EventLoop::new().unwrap();
     // A user-space echo server; its connections stay idle.
     let server = listen(&mut lp, "127.0.0.1:0", |_: &mut Socket<'_>| {
