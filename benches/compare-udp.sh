@@ -32,6 +32,10 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+COMPARE=compare-udp
+# shellcheck source=lib/compare.sh
+source benches/lib/compare.sh
+
 SECS=${SECS:-5}
 SIZE=${SIZE:-64}
 WINDOW=${WINDOW:-64}
@@ -41,47 +45,10 @@ TARGET=${CARGO_TARGET_DIR:-target}
 NODE_CMD=${NODE_CMD:-node benches/node/dgram_echo.js}
 LOAD=$TARGET/release/udp_load
 
-die() {
-  echo "compare-udp: $*" >&2
-  exit 1
-}
-
 [[ $SECS =~ ^[0-9]+([.][0-9]+)?$ ]] || die "SECS must be a number, got '$SECS'"
 for v in SIZE WINDOW SOCKETS READY_TIMEOUT; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number, got '${!v}'"
 done
-
-# --- cleanup: every server we start is killed on any exit ------------------------------------
-# Children run in the background and are awaited with `wait`, which a signal interrupts (a
-# foreground child would delay the traps until it finished); background children of a script
-# ignore SIGINT, so the EXIT trap kills them explicitly.
-declare -a SERVER_PIDS=()
-LOAD_PID=""
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/compare-udp.XXXXXX")
-
-cleanup() {
-  local pid
-  for pid in $LOAD_PID "${SERVER_PIDS[@]}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# --- pinning ----------------------------------------------------------------------------------
-PIN_SERVER=()
-PIN_CLIENT=()
-if ! command -v taskset >/dev/null 2>&1; then
-  echo "compare-udp: warning: taskset not found (util-linux); running unpinned" >&2
-elif ! taskset -c 0 true 2>/dev/null || ! taskset -c 1 true 2>/dev/null; then
-  echo "compare-udp: warning: cannot pin to CPUs 0 and 1 (need 2 usable CPUs); running unpinned" >&2
-else
-  PIN_SERVER=(taskset -c 0)
-  PIN_CLIENT=(taskset -c 1)
-fi
 
 # --- build --------------------------------------------------------------------------------------
 cargo build --release -p netcore-benches --bin udp_load
@@ -90,64 +57,6 @@ if [[ -z ${OURS_CMD:-} ]]; then
   OURS_CMD=$TARGET/release/examples/udp_echo
 fi
 [[ -x $LOAD ]] || die "$LOAD was not built"
-
-# CPU time of a live process in clock ticks: utime + stime, fields 14 and 15 of
-# /proc/PID/stat (proc(5)). The command name (field 2) may hold spaces or ')', so split after
-# its last ')': the first word there is field 3.
-CLK_TCK=$(getconf CLK_TCK)
-cpu_ticks() {
-  local stat
-  stat=$(<"/proc/$1/stat") || return 1
-  stat=${stat##*) }
-  local -a f
-  read -r -a f <<<"$stat"
-  echo $((f[11] + f[12]))
-}
-
-# start_server NAME CMD: starts CMD with port 0 pinned to the server CPU and waits (at most
-# READY_TIMEOUT seconds) for its `listening on HOST:PORT` line. Sets SERVER_PID and SERVER_PORT.
-start_server() {
-  local name=$1 cmd=$2 fifo="$TMP/$1.stdout" fd line="" partial="" deadline
-  mkfifo "$fifo"
-  # `exec` keeps the PID we record the server's own, for /proc/PID/stat and kill.
-  "${PIN_SERVER[@]}" bash -c "exec $cmd 0" >"$fifo" &
-  SERVER_PID=$!
-  SERVER_PIDS+=("$SERVER_PID")
-  # Opened read-write so the open never blocks, even if the server dies before opening its end.
-  exec {fd}<>"$fifo"
-  deadline=$((SECONDS + READY_TIMEOUT))
-  SERVER_PORT=""
-  while ((SECONDS < deadline)); do
-    if IFS= read -r -t 0.2 -u "$fd" line; then
-      line=$partial$line
-      partial=""
-      echo "  $name: $line" >&2
-      if [[ $line =~ listening\ on\ .*:([0-9]+)[[:space:]]*$ ]]; then
-        SERVER_PORT=${BASH_REMATCH[1]}
-        break
-      fi
-    else
-      partial+=$line # a timed-out read keeps what it got so far
-      kill -0 "$SERVER_PID" 2>/dev/null || die "$name server ($cmd) exited before listening"
-    fi
-  done
-  [[ -n $SERVER_PORT ]] || die "$name server ($cmd) did not print 'listening on' within ${READY_TIMEOUT}s"
-  # Keep the read end open (the server may print more) until the server is gone.
-  SERVER_FD=$fd
-}
-
-# stop_server: kills the server started last and forgets it.
-stop_server() {
-  kill "$SERVER_PID" 2>/dev/null || true
-  wait "$SERVER_PID" 2>/dev/null || true
-  exec {SERVER_FD}<&-
-  local -a left=()
-  local pid
-  for pid in "${SERVER_PIDS[@]}"; do
-    [[ $pid == "$SERVER_PID" ]] || left+=("$pid")
-  done
-  SERVER_PIDS=("${left[@]}")
-}
 
 # measure NAME CMD: one load run against one server. Sets DATAGRAMS, LOST, RATE and CPU_SECS.
 measure() {
@@ -176,11 +85,6 @@ measure() {
   done
   [[ -n $DATAGRAMS && -n $LOST && -n $RATE ]] || die "cannot parse udp_load output: $out"
   CPU_SECS=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
-}
-
-# ratio A B: A/B with 2 decimals, or n/a when either is not a number or B is zero.
-ratio() {
-  awk -v a="$1" -v b="$2" 'BEGIN { if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'
 }
 
 pinning="server on CPU 0, client on CPU 1"

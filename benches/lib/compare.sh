@@ -1,0 +1,104 @@
+# Shared by benches/compare-*.sh (sourced, not run): cleanup of every process started, CPU
+# pinning, starting a server and waiting for its `listening on` line, CPU accounting from /proc,
+# and ratios. The sourcing script sets COMPARE (its name, for messages and the temp directory)
+# first, and READY_TIMEOUT before it starts a server.
+
+die() {
+  echo "$COMPARE: $*" >&2
+  exit 1
+}
+
+# --- cleanup: every server we start is killed on any exit ------------------------------------
+# Children run in the background and are awaited with `wait`, which a signal interrupts (a
+# foreground child would delay the traps until it finished); background children of a script
+# ignore SIGINT, so the EXIT trap kills them explicitly.
+declare -a SERVER_PIDS=()
+LOAD_PID=""
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/$COMPARE.XXXXXX")
+
+cleanup() {
+  local pid
+  for pid in $LOAD_PID "${SERVER_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- pinning ----------------------------------------------------------------------------------
+PIN_SERVER=()
+PIN_CLIENT=()
+if ! command -v taskset >/dev/null 2>&1; then
+  echo "$COMPARE: warning: taskset not found (util-linux); running unpinned" >&2
+elif ! taskset -c 0 true 2>/dev/null || ! taskset -c 1 true 2>/dev/null; then
+  echo "$COMPARE: warning: cannot pin to CPUs 0 and 1 (need 2 usable CPUs); running unpinned" >&2
+else
+  PIN_SERVER=(taskset -c 0)
+  PIN_CLIENT=(taskset -c 1)
+fi
+
+# CPU time of a live process in clock ticks: utime + stime, fields 14 and 15 of
+# /proc/PID/stat (proc(5)). The command name (field 2) may hold spaces or ')', so split after
+# its last ')': the first word there is field 3.
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() {
+  local stat
+  stat=$(<"/proc/$1/stat") || return 1
+  stat=${stat##*) }
+  local -a f
+  read -r -a f <<<"$stat"
+  echo $((f[11] + f[12]))
+}
+
+# start_server NAME CMD: starts CMD with port 0 pinned to the server CPU and waits (at most
+# READY_TIMEOUT seconds) for its `listening on HOST:PORT` line. Sets SERVER_PID and SERVER_PORT.
+start_server() {
+  local name=$1 cmd=$2 fifo="$TMP/$1.stdout" fd line="" partial="" deadline
+  mkfifo "$fifo"
+  # `exec` keeps the PID we record the server's own, for /proc/PID/stat and kill.
+  "${PIN_SERVER[@]}" bash -c "exec $cmd 0" >"$fifo" &
+  SERVER_PID=$!
+  SERVER_PIDS+=("$SERVER_PID")
+  # Opened read-write so the open never blocks, even if the server dies before opening its end.
+  exec {fd}<>"$fifo"
+  deadline=$((SECONDS + READY_TIMEOUT))
+  SERVER_PORT=""
+  while ((SECONDS < deadline)); do
+    if IFS= read -r -t 0.2 -u "$fd" line; then
+      line=$partial$line
+      partial=""
+      echo "  $name: $line" >&2
+      if [[ $line =~ listening\ on\ .*:([0-9]+)[[:space:]]*$ ]]; then
+        SERVER_PORT=${BASH_REMATCH[1]}
+        break
+      fi
+    else
+      partial+=$line # a timed-out read keeps what it got so far
+      kill -0 "$SERVER_PID" 2>/dev/null || die "$name server ($cmd) exited before listening"
+    fi
+  done
+  [[ -n $SERVER_PORT ]] || die "$name server ($cmd) did not print 'listening on' within ${READY_TIMEOUT}s"
+  # Keep the read end open (the server may print more) until the server is gone.
+  SERVER_FD=$fd
+}
+
+# stop_server: kills the server started last and forgets it.
+stop_server() {
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  exec {SERVER_FD}<&-
+  local -a left=()
+  local pid
+  for pid in "${SERVER_PIDS[@]}"; do
+    [[ $pid == "$SERVER_PID" ]] || left+=("$pid")
+  done
+  SERVER_PIDS=("${left[@]}")
+}
+
+# ratio A B: A/B with 2 decimals, or n/a when either is not a number or B is zero.
+ratio() {
+  awk -v a="$1" -v b="$2" 'BEGIN { if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'
+}
