@@ -22,13 +22,17 @@
 //! is reported on stderr and the process exits with status 1; bad arguments exit with status 2.
 //! `benches/compare-tcp.sh` drives it against our `tcp_echo` example and Node's seed server.
 
-use std::fmt;
 use std::io::{self, ErrorKind, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::process::ExitCode;
 use std::sync::{Arc, Barrier, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
+
+#[macro_use]
+#[path = "load_common.rs"]
+mod common;
+use common::{describe, is_timeout, parse_num, parse_secs, resolve, LoadError};
 
 /// Default number of concurrent connections (`--conns`).
 const DEFAULT_CONNS: usize = 8;
@@ -69,21 +73,6 @@ struct Config {
 
 const USAGE: &str = "usage: tcp_load ADDR [--conns N (8)] [--size BYTES (65536)] [--secs S (5)] \
 [--window BYTES (4*size)] [--timeout S (10)]";
-
-/// A failed run: what went wrong, already phrased for the user.
-#[derive(Debug)]
-struct LoadError(String);
-
-impl fmt::Display for LoadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// Builds a [`LoadError`] from a format string.
-macro_rules! fail {
-    ($($arg:tt)*) => { LoadError(format!($($arg)*)) };
-}
 
 impl Config {
     /// Parses `ADDR [--flag value]...` (program name already removed).
@@ -139,27 +128,6 @@ impl Config {
             window,
             timeout: Duration::from_secs_f64(timeout),
         })
-    }
-}
-
-/// Resolves `host:port` to its first socket address.
-fn resolve(addr: &str) -> Result<SocketAddr, String> {
-    addr.to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {addr:?}: {e}"))?
-        .next()
-        .ok_or_else(|| format!("{addr:?} resolves to no address"))
-}
-
-/// Parses a non-negative integer option.
-fn parse_num(flag: &str, value: &str) -> Result<usize, String> {
-    value.parse().map_err(|_| format!("{flag}: expected a non-negative integer, got {value:?}"))
-}
-
-/// Parses a non-negative, finite number of seconds.
-fn parse_secs(flag: &str, value: &str) -> Result<f64, String> {
-    match value.parse::<f64>() {
-        Ok(s) if (0.0..1e9).contains(&s) => Ok(s),
-        _ => Err(format!("{flag}: expected seconds, got {value:?}")),
     }
 }
 
@@ -449,20 +417,6 @@ fn read_side(
         let _ = stream.shutdown(Shutdown::Both);
     }
     result.map(|()| ConnReport { echoed, finished: last_echo })
-}
-
-/// Whether `e` is a socket timeout (reported as `WouldBlock` on Unix, `TimedOut` on Windows).
-fn is_timeout(e: &io::Error) -> bool {
-    matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
-}
-
-/// Renders an I/O error, naming timeouts as such rather than "resource temporarily unavailable".
-fn describe(e: &io::Error) -> String {
-    if is_timeout(e) {
-        format!("timed out ({e})")
-    } else {
-        e.to_string()
-    }
 }
 
 fn main() -> ExitCode {

@@ -29,14 +29,18 @@
 //! arguments. `benches/compare-udp.sh` drives it against our `udp_echo` example and Node's seed
 //! server.
 
-use std::fmt;
 use std::io::{self, ErrorKind};
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs, UdpSocket};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
+
+#[macro_use]
+#[path = "load_common.rs"]
+mod common;
+use common::{describe, is_timeout, parse_num, parse_secs, resolve, LoadError};
 
 /// Default datagram size in bytes, header included (`--size`).
 const DEFAULT_SIZE: usize = 64;
@@ -90,21 +94,6 @@ struct Config {
 const USAGE: &str = "usage: udp_load ADDR [--size BYTES (64)] [--window N (64)] [--secs S (5)] \
 [--sockets K (4)]";
 
-/// A failed run: what went wrong, already phrased for the user.
-#[derive(Debug)]
-struct LoadError(String);
-
-impl fmt::Display for LoadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// Builds a [`LoadError`] from a format string.
-macro_rules! fail {
-    ($($arg:tt)*) => { LoadError(format!($($arg)*)) };
-}
-
 impl Config {
     /// Parses `ADDR [--flag value]...` (program name already removed).
     fn parse(args: impl IntoIterator<Item = String>) -> Result<Config, String> {
@@ -146,27 +135,6 @@ impl Config {
             return Err(format!("--sockets must be 1 to {MAX_SOCKETS}, got {sockets}"));
         }
         Ok(Config { addr, size, window, run_for: Duration::from_secs_f64(secs), sockets })
-    }
-}
-
-/// Resolves `host:port` to its first socket address.
-fn resolve(addr: &str) -> Result<SocketAddr, String> {
-    addr.to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {addr:?}: {e}"))?
-        .next()
-        .ok_or_else(|| format!("{addr:?} resolves to no address"))
-}
-
-/// Parses a non-negative integer option.
-fn parse_num(flag: &str, value: &str) -> Result<usize, String> {
-    value.parse().map_err(|_| format!("{flag}: expected a non-negative integer, got {value:?}"))
-}
-
-/// Parses a non-negative, finite number of seconds.
-fn parse_secs(flag: &str, value: &str) -> Result<f64, String> {
-    match value.parse::<f64>() {
-        Ok(s) if (0.0..1e9).contains(&s) => Ok(s),
-        _ => Err(format!("{flag}: expected seconds, got {value:?}")),
     }
 }
 
@@ -600,20 +568,6 @@ fn socket_side(
         ledger.expire_oldest();
     }
     Ok(SocketRun { report: ledger.report, last_echo })
-}
-
-/// Whether `e` is a socket timeout (reported as `WouldBlock` on Unix, `TimedOut` on Windows).
-fn is_timeout(e: &io::Error) -> bool {
-    matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
-}
-
-/// Renders an I/O error, naming timeouts as such rather than "resource temporarily unavailable".
-fn describe(e: &io::Error) -> String {
-    if is_timeout(e) {
-        format!("timed out ({e})")
-    } else {
-        e.to_string()
-    }
 }
 
 fn main() -> ExitCode {

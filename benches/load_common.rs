@@ -1,0 +1,56 @@
+//! Helpers both load generators share (included with `#[path]`): the error type and the
+//! argument and I/O-error helpers.
+
+use std::fmt;
+use std::io::{self, ErrorKind};
+use std::net::{SocketAddr, ToSocketAddrs};
+
+/// A failed run: what went wrong, already phrased for the user.
+#[derive(Debug)]
+pub struct LoadError(pub String);
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Builds a [`LoadError`] from a format string.
+macro_rules! fail {
+    ($($arg:tt)*) => { LoadError(format!($($arg)*)) };
+}
+
+/// Resolves `host:port` to its first socket address.
+pub fn resolve(addr: &str) -> Result<SocketAddr, String> {
+    addr.to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {addr:?}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("{addr:?} resolves to no address"))
+}
+
+/// Parses a non-negative integer option.
+pub fn parse_num(flag: &str, value: &str) -> Result<usize, String> {
+    value.parse().map_err(|_| format!("{flag}: expected a non-negative integer, got {value:?}"))
+}
+
+/// Parses a non-negative, finite number of seconds.
+pub fn parse_secs(flag: &str, value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(s) if (0.0..1e9).contains(&s) => Ok(s),
+        _ => Err(format!("{flag}: expected seconds, got {value:?}")),
+    }
+}
+
+/// Whether `e` is a socket timeout (reported as `WouldBlock` on Unix, `TimedOut` on Windows).
+pub fn is_timeout(e: &io::Error) -> bool {
+    matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
+}
+
+/// Renders an I/O error, naming timeouts as such rather than "resource temporarily unavailable".
+pub fn describe(e: &io::Error) -> String {
+    if is_timeout(e) {
+        format!("timed out ({e})")
+    } else {
+        e.to_string()
+    }
+}
