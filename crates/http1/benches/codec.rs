@@ -4,8 +4,12 @@
 //!   `httparse::Request::parse` (the floor: a stack header array as large as our default
 //!   `max_headers`, initialised on each parse, nothing kept), the same with an uninitialised array
 //!   (`parse_with_uninit_headers`, the lower floor), our `parse_request` (checks, offsets, the head
-//!   copied into `Bytes`), and our `RequestDecoder` (head split off a reused `BytesMut`, framing
+//!   copied into `Bytes`), `parse_request` plus the framing decision (the target's measure), and
+//!   our `RequestDecoder` (head split off a reused `BytesMut`, framing
 //!   decision, keep-alive, `End`).
+//! - "serialize": a hello-world response written by `write_response_head` (fields validated,
+//!   `Date` from the cache, into a reused buffer), beside plain `write!` calls that validate
+//!   nothing and a `memcpy` of the finished bytes (the ceiling).
 //! - "chunked": a 1 MiB body in 64 KiB chunks through `ChunkedDecoder` (zero-copy ranges), the
 //!   same with the data copied out, and a plain `memcpy` of the same bytes (the ceiling).
 //!
@@ -19,9 +23,10 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use netcore_http1::proto::encode::{write_response_head, BodyLength, DateCache};
 use netcore_http1::proto::{
-    parse_request, ChunkEvent, ChunkedDecoder, ChunkedEncoder, Limits, RequestDecoder, RequestEvent,
-    DEFAULT_MAX_HEADERS,
+    expects_continue, keep_alive, parse_request, request_body, wants_upgrade, ChunkEvent, ChunkedDecoder,
+    ChunkedEncoder, Limits, RequestDecoder, RequestEvent, DEFAULT_MAX_HEADERS,
 };
 
 /// The TechEmpower plaintext request shape.
@@ -75,6 +80,17 @@ fn parse_request_group(c: &mut Criterion) {
 
         group.bench_with_input(BenchmarkId::new("parse_request", name), input, |b, input| {
             b.iter(|| parse_request(black_box(input), &limits).unwrap().unwrap());
+        });
+
+        // The target's measure: the head and the framing decision (body length, keep-alive,
+        // 100-continue, upgrade), beside raw httparse above.
+        group.bench_with_input(BenchmarkId::new("parse_request + framing", name), input, |b, input| {
+            b.iter(|| {
+                let (len, head) = parse_request(black_box(input), &limits).unwrap().unwrap();
+                let body = request_body(&head, &limits).unwrap();
+                let keep = keep_alive(head.version(), head.headers());
+                black_box((len, &head, body, keep, expects_continue(&head), wants_upgrade(&head)));
+            });
         });
 
         group.bench_with_input(BenchmarkId::new("RequestDecoder", name), input, |b, input| {
@@ -167,6 +183,70 @@ fn chunked_group(c: &mut Criterion) {
     group.finish();
 }
 
+/// A hello-world response: status line, two fields, `Date`, `Content-Length`, the body.
+fn serialize_group(c: &mut Criterion) {
+    let mut group = c.benchmark_group("serialize");
+    let headers: &[(&str, &[u8])] = &[("Content-Type", b"text/plain"), ("X-Powered-By", b"netcore")];
+    let date = DateCache::default();
+    let write = |out: &mut Vec<u8>| {
+        out.clear();
+        write_response_head(
+            out,
+            1,
+            200,
+            None,
+            black_box(headers),
+            BodyLength::Known(12),
+            Some(date.value()),
+            Some(true),
+        )
+        .unwrap();
+        out.extend_from_slice(b"Hello World\n");
+    };
+    let mut expected = Vec::new();
+    write(&mut expected);
+    group.throughput(Throughput::Bytes(expected.len() as u64));
+
+    group.bench_function("write_response_head", |b| {
+        let mut out = Vec::with_capacity(4096);
+        b.iter(|| {
+            write(&mut out);
+            black_box(&out);
+        });
+    });
+
+    // What a serializer without validation or a reused buffer typically does: `write!` each part.
+    group.bench_function("write! (unchecked)", |b| {
+        use std::io::Write;
+        let mut out = Vec::with_capacity(4096);
+        b.iter(|| {
+            out.clear();
+            write!(out, "HTTP/1.1 {} {}\r\n", black_box(200), black_box("OK")).unwrap();
+            for (name, value) in black_box(headers) {
+                write!(out, "{name}: ").unwrap();
+                out.extend_from_slice(value);
+                out.extend_from_slice(b"\r\n");
+            }
+            out.extend_from_slice(b"Date: ");
+            out.extend_from_slice(date.value());
+            write!(out, "\r\nConnection: keep-alive\r\nContent-Length: {}\r\n\r\n", 12).unwrap();
+            out.extend_from_slice(b"Hello World\n");
+            black_box(&out);
+        });
+    });
+
+    // The ceiling: copying the finished bytes.
+    group.bench_function("memcpy", |b| {
+        let mut out = Vec::with_capacity(4096);
+        b.iter(|| {
+            out.clear();
+            out.extend_from_slice(black_box(&expected));
+            black_box(&out);
+        });
+    });
+    group.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .sample_size(50)
@@ -177,6 +257,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = parse_request_group, chunked_group
+    targets = parse_request_group, chunked_group, serialize_group
 }
 criterion_main!(benches);

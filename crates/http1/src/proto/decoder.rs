@@ -14,7 +14,7 @@ use bytes::{Bytes, BytesMut};
 
 use super::chunked::{ChunkEvent, ChunkedDecoder};
 use super::error::{ErrorKind, ParseError};
-use super::framing::{self, BodyKind};
+use super::framing::{self, BodyKind, ConnectionOptions};
 use super::head::{self, Headers, RequestHead, ResponseHead};
 use super::limits::Limits;
 
@@ -273,12 +273,13 @@ impl RequestDecoder {
                         Ok(k) => k,
                         Err(e) => return Err(self.body.fail(e)),
                     };
-                    let connect = head.method() == "CONNECT";
+                    let connect = head.is_connect();
+                    let connection = ConnectionOptions::of(head.headers());
                     self.info = Some(MessageInfo {
                         body: kind,
-                        keep_alive: framing::keep_alive(head.version(), head.headers()),
+                        keep_alive: connection.keep_alive(head.version()),
                         expects_continue: framing::expects_continue(&head),
-                        upgrade: connect || framing::wants_upgrade(&head),
+                        upgrade: connect || connection.upgrade(),
                     });
                     self.body.offset = head.raw().len();
                     self.body.start(kind);

@@ -1,7 +1,7 @@
 //! Message framing, RFC 9112 §6: how long a body is, and whether the connection persists.
 
 use super::error::{ErrorKind, ParseError};
-use super::head::{Headers, RequestHead, ResponseHead, Version};
+use super::head::{known, Headers, RequestHead, ResponseHead, Version};
 use super::limits::Limits;
 use super::syntax::{is_token, trim_ows};
 
@@ -24,7 +24,7 @@ const KNOWN_CODINGS: &[&str] = &["chunked", "gzip", "x-gzip", "deflate", "compre
 
 /// The message's `Transfer-Encoding`, if any: whether its final coding is chunked.
 fn transfer_encoding(headers: &Headers, offset: usize) -> Result<Option<bool>, ParseError> {
-    if !headers.contains("transfer-encoding") {
+    if !headers.has_known(known::TRANSFER_ENCODING) {
         return Ok(None);
     }
     let mut last_chunked = false;
@@ -60,6 +60,9 @@ fn transfer_encoding(headers: &Headers, offset: usize) -> Result<Option<bool>, P
 /// identical values is accepted, as RFC 9112 §6.3 item 5 allows).
 fn content_length(headers: &Headers, offset: usize) -> Result<Option<u64>, ParseError> {
     let mut found: Option<u64> = None;
+    if !headers.has_known(known::CONTENT_LENGTH) {
+        return Ok(None);
+    }
     for value in headers.get_all("content-length") {
         for part in value.split(|b| *b == b',') {
             let part = trim_ows(part);
@@ -144,23 +147,46 @@ pub fn response_body(head: &ResponseHead, method: &str, limits: &Limits) -> Resu
 /// Whether the connection persists after this message (RFC 9112 §9.3): HTTP/1.1 unless
 /// `Connection: close`; HTTP/1.0 only with `Connection: keep-alive`.
 pub fn keep_alive(version: Version, headers: &Headers) -> bool {
-    if headers.has_token("connection", "close") {
-        return false;
-    }
-    match version {
-        Version::Http11 => true,
-        Version::Http10 => headers.has_token("connection", "keep-alive"),
-    }
+    ConnectionOptions::of(headers).keep_alive(version)
 }
 
 /// Whether a request asks to switch protocols (`Connection: upgrade` and an `Upgrade` field,
 /// RFC 9110 §7.8).
 pub fn wants_upgrade(head: &RequestHead) -> bool {
-    head.headers().has_token("connection", "upgrade") && head.headers().contains("upgrade")
+    ConnectionOptions::of(head.headers()).upgrade()
 }
 
 /// Whether a request carries `Expect: 100-continue` (RFC 9110 §10.1.1).
 pub fn expects_continue(head: &RequestHead) -> bool {
     head.version() == Version::Http11
+        && head.headers().has_known(known::EXPECT)
         && head.headers().get("expect").is_some_and(|v| v.eq_ignore_ascii_case(b"100-continue"))
+}
+
+/// The `Connection` options that matter to framing, read while the head was parsed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ConnectionOptions(u16);
+
+impl ConnectionOptions {
+    pub(crate) fn of(headers: &Headers) -> Self {
+        Self(
+            if headers.has_known(known::CLOSE) { known::CLOSE } else { 0 }
+                | if headers.has_known(known::KEEP_ALIVE) { known::KEEP_ALIVE } else { 0 }
+                | if headers.has_known(known::CONNECTION_UPGRADE) && headers.has_known(known::UPGRADE) {
+                    known::CONNECTION_UPGRADE
+                } else {
+                    0
+                },
+        )
+    }
+
+    /// RFC 9112 §9.3: HTTP/1.1 persists unless `close`; HTTP/1.0 only with `keep-alive`.
+    pub(crate) fn keep_alive(self, version: Version) -> bool {
+        self.0 & known::CLOSE == 0 && (version == Version::Http11 || self.0 & known::KEEP_ALIVE != 0)
+    }
+
+    /// `Connection: upgrade` with an `Upgrade` field.
+    pub(crate) fn upgrade(self) -> bool {
+        self.0 & known::CONNECTION_UPGRADE != 0
+    }
 }

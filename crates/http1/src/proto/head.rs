@@ -2,13 +2,12 @@
 //! zero-copy views (offsets) into one `Bytes` buffer. Header names keep their case and order
 //! (Node's `rawHeaders`); lookup is case-insensitive.
 
-use std::ops::Range;
-
 use bytes::Bytes;
 
 use super::error::{ErrorKind, ParseError};
+use super::fields::{Field, Span};
 use super::limits::Limits;
-use super::syntax::{is_tchar, trim_ows};
+use super::syntax::{is_host, is_tchar, trim_ows};
 
 /// The protocol version of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -29,32 +28,62 @@ impl Version {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Span {
-    start: u32,
-    end: u32,
-}
+/// The fields the framing rules read, as bits: noted in the same pass that records the fields
+/// (with the `Connection` options read there too), so that deciding a message's framing looks
+/// again only at `Content-Length`, `Transfer-Encoding` and `Expect`, and only when present.
+pub(crate) mod known {
+    use super::super::syntax::{eq_folded, trim_ows};
 
-impl Span {
-    fn of(outer: &[u8], inner: &[u8]) -> Span {
-        // An empty slice may point anywhere (httparse gives `""` for an empty reason).
-        if inner.is_empty() {
-            return Span { start: 0, end: 0 };
+    pub(crate) const HOST: u16 = 1;
+    pub(crate) const CONTENT_LENGTH: u16 = 1 << 1;
+    pub(crate) const TRANSFER_ENCODING: u16 = 1 << 2;
+    pub(crate) const CONNECTION: u16 = 1 << 3;
+    pub(crate) const UPGRADE: u16 = 1 << 4;
+    pub(crate) const EXPECT: u16 = 1 << 5;
+    /// A second `Host` field.
+    pub(crate) const HOST_REPEATED: u16 = 1 << 6;
+    /// `Connection` lists `close`.
+    pub(crate) const CLOSE: u16 = 1 << 7;
+    /// `Connection` lists `keep-alive`.
+    pub(crate) const KEEP_ALIVE: u16 = 1 << 8;
+    /// `Connection` lists `upgrade`.
+    pub(crate) const CONNECTION_UPGRADE: u16 = 1 << 9;
+
+    /// The bit of a field name, or 0 for any other name. The length picks the one candidate, so a
+    /// name costs at most one case-insensitive comparison.
+    #[inline]
+    pub(crate) fn bit(name: &[u8]) -> u16 {
+        let (want, bit): (&[u8], u16) = match name.len() {
+            4 => (b"host", HOST),
+            6 => (b"expect", EXPECT),
+            7 => (b"upgrade", UPGRADE),
+            10 => (b"connection", CONNECTION),
+            14 => (b"content-length", CONTENT_LENGTH),
+            17 => (b"transfer-encoding", TRANSFER_ENCODING),
+            _ => return 0,
+        };
+        if eq_folded(name, want) {
+            bit
+        } else {
+            0
         }
-        // Both slices come from one buffer, so the difference of their addresses is the offset.
-        let start = (inner.as_ptr() as usize).wrapping_sub(outer.as_ptr() as usize);
-        debug_assert!(start + inner.len() <= outer.len());
-        Span { start: start as u32, end: (start + inner.len()) as u32 }
     }
-    fn range(self) -> Range<usize> {
-        self.start as usize..self.end as usize
-    }
-}
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Field {
-    name: Span,
-    value: Span,
+    /// The options a `Connection` value lists (RFC 9110 §7.6.1: comma-separated tokens).
+    pub(crate) fn connection_options(value: &[u8]) -> u16 {
+        let mut bits = 0;
+        for token in value.split(|b| *b == b',') {
+            // Each token is compared with the one option of its length.
+            let token = trim_ows(token);
+            bits |= match token.len() {
+                5 if eq_folded(token, b"close") => CLOSE,
+                7 if eq_folded(token, b"upgrade") => CONNECTION_UPGRADE,
+                10 if eq_folded(token, b"keep-alive") => KEEP_ALIVE,
+                _ => 0,
+            };
+        }
+        bits
+    }
 }
 
 /// A header (or trailer) section: views into the message's buffer, in received order and case.
@@ -62,6 +91,8 @@ struct Field {
 pub struct Headers {
     buf: Bytes,
     fields: Vec<Field>,
+    /// [`known`] bits of the names present and the `Connection` options.
+    known: u16,
 }
 
 impl Headers {
@@ -87,10 +118,20 @@ impl Headers {
         (0..self.fields.len()).filter_map(|i| self.get_index(i))
     }
 
-    /// Field lines as bytes: no UTF-8 check (httparse already guarantees names are tokens). The
-    /// lookups below use it; the framing code calls them several times per message.
-    fn raw_fields(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
-        self.fields.iter().map(|f| (&self.buf[f.name.range()], &self.buf[f.value.range()]))
+    /// Whether a field with this [`known`] bit is present (no scan).
+    pub(crate) fn has_known(&self, bit: u16) -> bool {
+        self.known & bit != 0
+    }
+
+    /// The values of the fields named `name`, skipping the scan when `name` is a [`known`] field
+    /// that is absent.
+    fn values<'a>(&'a self, name: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let bit = known::bit(name);
+        let fields = if bit != 0 && self.known & bit == 0 { &[][..] } else { &self.fields[..] };
+        fields
+            .iter()
+            .filter(move |f| self.buf[f.name.range()].eq_ignore_ascii_case(name))
+            .map(|f| &self.buf[f.value.range()])
     }
 
     /// The first value of `name`, matched case-insensitively.
@@ -102,12 +143,18 @@ impl Headers {
     /// assert_eq!(head.headers().get("x-thing"), Some(&b"1"[..]));
     /// ```
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.raw_fields().find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes())).map(|(_, v)| v)
+        let name = name.as_bytes();
+        let bit = known::bit(name);
+        if bit != 0 && self.known & bit == 0 {
+            return None;
+        }
+        let field = self.fields.iter().find(|f| self.buf[f.name.range()].eq_ignore_ascii_case(name))?;
+        Some(&self.buf[field.value.range()])
     }
 
     /// Every value of `name`, in order, matched case-insensitively.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.raw_fields().filter(move |(n, _)| n.eq_ignore_ascii_case(name.as_bytes())).map(|(_, v)| v)
+        self.values(name.as_bytes())
     }
 
     /// The value of field `i` as a zero-copy `Bytes` slice of the message buffer.
@@ -146,9 +193,24 @@ impl RequestHead {
     pub fn method(&self) -> &str {
         std::str::from_utf8(&self.headers.buf[self.method.range()]).unwrap_or_default()
     }
+    /// Whether the method is `CONNECT` (no UTF-8 check, for the framing decision).
+    pub(crate) fn is_connect(&self) -> bool {
+        &self.headers.buf[self.method.range()] == b"CONNECT"
+    }
     /// The request target as sent (Node's `url`).
     pub fn target(&self) -> &str {
         std::str::from_utf8(&self.headers.buf[self.target.range()]).unwrap_or_default()
+    }
+    /// The request target as a zero-copy `Bytes` slice of the head.
+    ///
+    /// ```
+    /// use netcore_http1::proto::{parse_request, Limits};
+    /// let raw = b"GET /a?b HTTP/1.1\r\nHost: x\r\n\r\n";
+    /// let (_, head) = parse_request(raw, &Limits::default()).unwrap().unwrap();
+    /// assert_eq!(head.target_bytes(), "/a?b");
+    /// ```
+    pub fn target_bytes(&self) -> Bytes {
+        self.headers.buf.slice(self.target.range())
     }
     /// The version.
     pub fn version(&self) -> Version {
@@ -196,12 +258,30 @@ impl ResponseHead {
     }
 }
 
-/// The field lines httparse found, as offsets into `buf`.
-fn fields_of(buf: &[u8], headers: &[httparse::Header<'_>]) -> Vec<Field> {
-    headers
-        .iter()
-        .map(|h| Field { name: Span::of(buf, h.name.as_bytes()), value: Span::of(buf, h.value) })
-        .collect()
+/// The field lines httparse found, as offsets into `buf`, with their [`known`] bits and the
+/// first `Host` field.
+fn fields_of(buf: &[u8], headers: &[httparse::Header<'_>]) -> (Vec<Field>, u16, Option<Field>) {
+    let mut fields = Vec::with_capacity(headers.len());
+    let mut known = 0;
+    let mut host = None;
+    for h in headers {
+        let field = Field { name: Span::of(buf, h.name.as_bytes()), value: Span::of(buf, h.value) };
+        fields.push(field);
+        let bit = known::bit(h.name.as_bytes());
+        if bit == 0 {
+            continue;
+        }
+        if bit == known::HOST {
+            if host.is_some() {
+                known |= known::HOST_REPEATED;
+            }
+            host = Some(field);
+        } else if bit == known::CONNECTION {
+            known |= known::connection_options(h.value);
+        }
+        known |= bit;
+    }
+    (fields, known, host)
 }
 
 /// A complete head larger than the limit (an incomplete one is checked by [`partial`]).
@@ -239,39 +319,60 @@ fn version_of(minor: Option<u8>) -> Version {
 /// assert_eq!((len, head.method(), head.target()), (42, "GET", "/hello"));
 /// assert!(parse_request(b"GET / HT", &Limits::default()).unwrap().is_none());
 /// ```
-pub fn parse_request(buf: &[u8], limits: &Limits) -> Result<Option<(usize, RequestHead)>, ParseError> {
-    let Some((len, mut head)) = request_parts(buf, limits)? else { return Ok(None) };
-    head.headers.buf = Bytes::copy_from_slice(&buf[..len]);
-    Ok(Some((len, head)))
+pub fn parse_request(mut buf: &[u8], limits: &Limits) -> Result<Option<(usize, RequestHead)>, ParseError> {
+    request_parts(&mut buf, limits)
 }
 
-/// The head's offsets, with an empty buffer: the callers attach the bytes (copied or split off).
-fn request_parts(buf: &[u8], limits: &Limits) -> Result<Option<(usize, RequestHead)>, ParseError> {
+/// Where a head's bytes come from: a borrowed slice (copied once the head is complete) or a
+/// connection's buffer (split off, no copy). The head is built once, with its bytes in place.
+trait Source {
+    fn bytes(&self) -> &[u8];
+    fn take(&mut self, len: usize) -> Bytes;
+}
+
+impl Source for &[u8] {
+    fn bytes(&self) -> &[u8] {
+        self
+    }
+    fn take(&mut self, len: usize) -> Bytes {
+        Bytes::copy_from_slice(&self[..len])
+    }
+}
+
+impl Source for bytes::BytesMut {
+    fn bytes(&self) -> &[u8] {
+        self
+    }
+    fn take(&mut self, len: usize) -> Bytes {
+        self.split_to(len).freeze()
+    }
+}
+
+fn request_parts(src: &mut impl Source, limits: &Limits) -> Result<Option<(usize, RequestHead)>, ParseError> {
+    let buf = src.bytes();
+    let (window, overrun) = request_window(buf, limits);
     // Left uninitialised: httparse writes only the fields it finds (no 4 KiB fill per request).
     let mut storage = [const { std::mem::MaybeUninit::<httparse::Header<'_>>::uninit() }; HEADER_ARRAY];
     let max = limits.max_headers.min(HEADER_ARRAY);
     let mut req = httparse::Request::new(&mut []);
-    let len = match req.parse_with_uninit_headers(buf, &mut storage[..max]) {
+    let len = match req.parse_with_uninit_headers(&buf[..window], &mut storage[..max]) {
         Ok(httparse::Status::Complete(len)) => len,
-        Ok(httparse::Status::Partial) => return partial(buf, limits, true).map(|_| None),
-        Err(e) => return Err(classify(buf, e, true)),
+        Ok(httparse::Status::Partial) => return overrun.map_or(Ok(None), Err),
+        Err(e) => return Err(classify(&buf[..window], e, true)),
     };
     check_head_size(len, limits)?;
     let method = req.method.unwrap_or_default();
     let target = req.path.unwrap_or_default();
-    if target.len() > limits.max_url_length {
-        return Err(ParseError::new(ErrorKind::UriTooLong, method.len() + 1 + limits.max_url_length));
-    }
     let version = version_of(req.version);
     check_target(method, target, method.len() + 1)?;
-    let fields = fields_of(buf, req.headers);
+    let (fields, known, host) = fields_of(buf, req.headers);
     let method = Span::of(buf, method.as_bytes());
     let target = Span::of(buf, target.as_bytes());
     if version == Version::Http11 {
-        check_host(buf, &fields)?;
+        check_host(buf, &fields, known, host)?;
     }
-    let head = RequestHead { method, target, version, headers: Headers { buf: Bytes::new(), fields } };
-    Ok(Some((len, head)))
+    let headers = Headers { buf: src.take(len), fields, known };
+    Ok(Some((len, RequestHead { method, target, version, headers })))
 }
 
 /// Like [`parse_request`], taking the head out of `buf` without copying: on success the head's
@@ -280,9 +381,7 @@ pub fn parse_request_from(
     buf: &mut bytes::BytesMut,
     limits: &Limits,
 ) -> Result<Option<RequestHead>, ParseError> {
-    let Some((len, mut head)) = request_parts(buf, limits)? else { return Ok(None) };
-    head.headers.buf = buf.split_to(len).freeze();
-    Ok(Some(head))
+    Ok(request_parts(buf, limits)?.map(|(_, head)| head))
 }
 
 /// Parses a response head from the start of `buf` (see [`parse_request`]).
@@ -293,20 +392,23 @@ pub fn parse_request_from(
 /// let (_, head) = parse_response(raw, &Limits::default()).unwrap().unwrap();
 /// assert_eq!((head.status(), head.reason()), (404, "Not Found"));
 /// ```
-pub fn parse_response(buf: &[u8], limits: &Limits) -> Result<Option<(usize, ResponseHead)>, ParseError> {
-    let Some((len, mut head)) = response_parts(buf, limits)? else { return Ok(None) };
-    head.headers.buf = Bytes::copy_from_slice(&buf[..len]);
-    Ok(Some((len, head)))
+pub fn parse_response(mut buf: &[u8], limits: &Limits) -> Result<Option<(usize, ResponseHead)>, ParseError> {
+    response_parts(&mut buf, limits)
 }
 
-fn response_parts(buf: &[u8], limits: &Limits) -> Result<Option<(usize, ResponseHead)>, ParseError> {
+fn response_parts(
+    src: &mut impl Source,
+    limits: &Limits,
+) -> Result<Option<(usize, ResponseHead)>, ParseError> {
+    let buf = src.bytes();
+    let (window, overrun) = head_window(buf, limits);
     let mut storage = [httparse::EMPTY_HEADER; HEADER_ARRAY];
     let max = limits.max_headers.min(HEADER_ARRAY);
     let mut res = httparse::Response::new(&mut storage[..max]);
-    let len = match res.parse(buf) {
+    let len = match res.parse(&buf[..window]) {
         Ok(httparse::Status::Complete(len)) => len,
-        Ok(httparse::Status::Partial) => return partial(buf, limits, false).map(|_| None),
-        Err(e) => return Err(classify(buf, e, false)),
+        Ok(httparse::Status::Partial) => return overrun.map_or(Ok(None), Err),
+        Err(e) => return Err(classify(&buf[..window], e, false)),
     };
     check_head_size(len, limits)?;
     let status = res.code.unwrap_or_default();
@@ -314,14 +416,10 @@ fn response_parts(buf: &[u8], limits: &Limits) -> Result<Option<(usize, Response
         return Err(ParseError::new(ErrorKind::InvalidStatus, 9));
     }
     let reason = Span::of(buf, res.reason.unwrap_or_default().as_bytes());
-    let fields = fields_of(buf, res.headers);
-    let head = ResponseHead {
-        status,
-        reason,
-        version: version_of(res.version),
-        headers: Headers { buf: Bytes::new(), fields },
-    };
-    Ok(Some((len, head)))
+    let (fields, known, _) = fields_of(buf, res.headers);
+    let version = version_of(res.version);
+    let headers = Headers { buf: src.take(len), fields, known };
+    Ok(Some((len, ResponseHead { status, reason, version, headers })))
 }
 
 /// Like [`parse_response`], splitting the head off `buf` without copying.
@@ -329,9 +427,7 @@ pub fn parse_response_from(
     buf: &mut bytes::BytesMut,
     limits: &Limits,
 ) -> Result<Option<ResponseHead>, ParseError> {
-    let Some((len, mut head)) = response_parts(buf, limits)? else { return Ok(None) };
-    head.headers.buf = buf.split_to(len).freeze();
-    Ok(Some(head))
+    Ok(response_parts(buf, limits)?.map(|(_, head)| head))
 }
 
 /// Parses a trailer section (field lines and the final empty line) into headers.
@@ -341,7 +437,8 @@ pub fn parse_trailers(buf: &[u8], limits: &Limits) -> Result<Headers, ParseError
     let max = limits.max_headers.min(HEADER_ARRAY);
     match httparse::parse_headers(buf, &mut storage[..max]) {
         Ok(httparse::Status::Complete((_, fields))) => {
-            Ok(Headers { buf: Bytes::copy_from_slice(buf), fields: fields_of(buf, fields) })
+            let (fields, known, _) = fields_of(buf, fields);
+            Ok(Headers { buf: Bytes::copy_from_slice(buf), fields, known })
         }
         Ok(httparse::Status::Partial) => Err(ParseError::new(ErrorKind::InvalidTrailer, buf.len())),
         Err(httparse::Error::TooManyHeaders) => Err(ParseError::new(ErrorKind::TooManyHeaders, 0)),
@@ -349,20 +446,50 @@ pub fn parse_trailers(buf: &[u8], limits: &Limits) -> Result<Headers, ParseError
     }
 }
 
-/// An incomplete head: fail early once it can no longer fit the limits (memory stays bounded).
-fn partial(buf: &[u8], limits: &Limits, request: bool) -> Result<(), ParseError> {
-    if request {
-        let line_end = buf.iter().position(|b| *b == b'\n');
-        // The request line alone: method, target and version; 16 bytes covers method and version.
-        if line_end.is_none() && buf.len() > limits.max_url_length + 32 {
-            return Err(ParseError::new(ErrorKind::UriTooLong, buf.len()));
-        }
-    }
+/// How much of `buf` httparse may look at, and the error to give if the head is still
+/// incomplete there.
+///
+/// A limit is a place in the input: the first byte past it. Parsing stops there, so a head that
+/// runs past a limit fails at that byte, and a malformed byte before it is reported instead, in
+/// exactly the same way whether the bytes came at once or a few at a time (deciding on whatever
+/// had arrived would let the split choose between the two errors). Memory stays bounded: nothing
+/// past the limit is ever waited for.
+fn head_window(buf: &[u8], limits: &Limits) -> (usize, Option<ParseError>) {
     let max = max_header_size(limits);
     if buf.len() > max {
-        return Err(ParseError::new(ErrorKind::HeadersTooLarge, max));
+        (max, Some(ParseError::new(ErrorKind::HeadersTooLarge, max)))
+    } else {
+        (buf.len(), None)
     }
-    Ok(())
+}
+
+/// [`head_window`] for a request, which also stops at the request line's limits: the target's
+/// byte `max_url_length`, and the line's byte `max_url_length + 32` when no line end came before
+/// it (a method and version that long are not HTTP). Both give 414.
+fn request_window(buf: &[u8], limits: &Limits) -> (usize, Option<ParseError>) {
+    let (window, overrun) = head_window(buf, limits);
+    let max_url = limits.max_url_length;
+    let line_max = max_url.saturating_add(32);
+    // The target starts at byte 2 or later, so no limit of the line can be reached before this.
+    if window <= max_url.saturating_add(2) {
+        return (window, overrun);
+    }
+    let scan = &buf[..window.min(line_max.saturating_add(1))];
+    let line_end = scan.iter().position(|b| *b == b'\n');
+    let line = &scan[..line_end.unwrap_or(scan.len())];
+    let mut over = (line_end.is_none() && scan.len() > line_max).then_some(line_max);
+    if let Some(space) = line.iter().position(|b| *b == b' ') {
+        let start = space + 1;
+        let target = &line[start..];
+        let target_len = target.iter().position(|b| matches!(b, b' ' | b'\r')).unwrap_or(target.len());
+        if target_len > max_url {
+            over = Some(over.map_or(start + max_url, |o| o.min(start + max_url)));
+        }
+    }
+    match over {
+        Some(at) if at < window => (at, Some(ParseError::new(ErrorKind::UriTooLong, at))),
+        _ => (window, overrun),
+    }
 }
 
 /// Turns httparse's error into our kind, with the offset of the offending byte where we can find it.
@@ -599,17 +726,15 @@ fn check_target(method: &str, target: &str, offset: usize) -> Result<(), ParseEr
 
 /// RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host, with a valid (possibly empty)
 /// authority.
-fn check_host(buf: &[u8], fields: &[Field]) -> Result<(), ParseError> {
-    let mut hosts = fields.iter().filter(|f| buf[f.name.range()].eq_ignore_ascii_case(b"host"));
-    let (Some(host), None) = (hosts.next(), hosts.next()) else {
+fn check_host(buf: &[u8], fields: &[Field], known: u16, host: Option<Field>) -> Result<(), ParseError> {
+    let (Some(host), 0) = (host, known & known::HOST_REPEATED) else {
         return Err(ParseError::new(
             ErrorKind::InvalidHost,
             fields.first().map_or(0, |f| f.name.start as usize),
         ));
     };
     let value = &buf[host.value.range()];
-    let ok = value.iter().all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:%[]".contains(b));
-    if !ok {
+    if !is_host(value) {
         return Err(ParseError::new(ErrorKind::InvalidHost, host.value.start as usize));
     }
     Ok(())

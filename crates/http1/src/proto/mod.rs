@@ -5,8 +5,11 @@ mod chunked;
 mod decoder;
 pub mod encode;
 mod error;
+mod fields;
 mod framing;
 mod head;
+#[cfg(feature = "http")]
+mod interop;
 mod limits;
 mod syntax;
 
@@ -18,6 +21,8 @@ pub use head::{
     parse_request, parse_request_from, parse_response, parse_response_from, parse_trailers, Headers,
     RequestHead, ResponseHead, Version,
 };
+#[cfg(feature = "http")]
+pub use interop::HttpConversionError;
 pub use limits::{
     Limits, DEFAULT_MAX_CHUNK_EXTENSION, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEADER_SIZE, DEFAULT_MAX_URL_LENGTH,
 };
