@@ -98,7 +98,20 @@ pub(crate) fn trim_ows(mut s: &[u8]) -> &[u8] {
 #[inline]
 pub(crate) fn eq_folded(s: &[u8], lower: &[u8]) -> bool {
     debug_assert!(lower.iter().all(|b| b.is_ascii_lowercase() || *b == b'-'));
-    s.len() == lower.len() && s.iter().zip(lower).all(|(a, b)| a | 0x20 == *b)
+    if s.len() != lower.len() {
+        return false;
+    }
+    // Eight bytes a step (the names and options compared here are 4 to 17 bytes long).
+    let mut s_words = s.chunks_exact(8);
+    let mut lower_words = lower.chunks_exact(8);
+    for (a, b) in (&mut s_words).zip(&mut lower_words) {
+        let a = u64::from_le_bytes(a.try_into().unwrap_or_default());
+        let b = u64::from_le_bytes(b.try_into().unwrap_or_default());
+        if a | 0x2020_2020_2020_2020 != b {
+            return false;
+        }
+    }
+    s_words.remainder().iter().zip(lower_words.remainder()).all(|(a, b)| a | 0x20 == *b)
 }
 
 #[cfg(test)]
@@ -117,6 +130,9 @@ mod tests {
         }
         assert!(eq_folded(b"Keep-Alive", b"keep-alive"));
         assert!(!eq_folded(b"keep-alive ", b"keep-alive"));
+        assert!(eq_folded(b"TRANSFER-ENCODING", b"transfer-encoding"));
+        assert!(!eq_folded(b"Transfer-Encodinf", b"transfer-encoding"));
+        assert!(!eq_folded(b"Transfer_Encoding", b"transfer-encoding"));
     }
 
     #[test]
