@@ -754,6 +754,29 @@ impl SocketId {
         write(lp, self, data)
     }
 
+    /// Hands the socket to another handler: every later event goes to `handler`, and the old
+    /// one is dropped (at once, or when its running callback returns). This is how a protocol
+    /// switches on a live connection: HTTP's `upgrade` and `CONNECT` give the socket to a
+    /// WebSocket or tunnel handler. Returns false if the socket is gone.
+    ///
+    /// ```
+    /// use netcore::EventLoop;
+    /// use netcore_tcp::{on_data, Socket};
+    /// # fn switch(lp: &mut EventLoop, socket: netcore_tcp::SocketId) {
+    /// socket.set_handler(lp, on_data(|s: &mut Socket<'_>, data: &[u8]| {
+    ///     s.write(data);
+    /// }));
+    /// # }
+    /// ```
+    pub fn set_handler(self, lp: &mut EventLoop, handler: impl SocketHandler) -> bool {
+        let Some(c) = conn_mut(lp, self) else { return false };
+        if c.phase == Phase::Closed {
+            return false;
+        }
+        c.handler = Some(Box::new(handler));
+        true
+    }
+
     /// Half-closes: sends FIN once the queue is flushed (`socket.end()`).
     pub fn end(self, lp: &mut EventLoop) {
         end(lp, self)
