@@ -121,3 +121,81 @@ fn tcp_chat_relays_lines_and_survives_a_vanished_client() {
     a.get_mut().write_all(b"still here\n").unwrap();
     assert!(read_line(&mut c).ends_with("> still here\n"));
 }
+
+/// Runs a command to completion (with a deadline) and returns its stdout.
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.stdin(Stdio::null()).output().unwrap();
+    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn http_hello_answers_curl_and_keeps_the_connection() {
+    let server = Server::start("http_hello");
+    let url = format!("http://{}/", server.1);
+    let out = run(Command::new("curl").args(["-s", "-i", "--max-time", "10", &url]));
+    assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+    assert!(out.contains("Content-Type: text/plain\r\n"), "{out}");
+    assert!(out.ends_with("\r\n\r\nHello, world!\n"), "{out}");
+    // Two URLs on one command line: curl reuses the keep-alive connection.
+    let quiet = ["-s", "-o", "/dev/null", "-o", "/dev/null", "-w", "%{num_connects} ", "--max-time", "10"];
+    let out = run(Command::new("curl").args(quiet).args([&url, &url]));
+    assert_eq!(out, "1 0 ");
+}
+
+#[test]
+fn http_echo_reports_what_curl_sent() {
+    let server = Server::start("http_echo");
+    let url = format!("http://{}/path?x=1", server.1);
+    let out =
+        run(Command::new("curl").args(["-s", "--max-time", "10", "-H", "X-Case: Yes", "-d", "hello", &url]));
+    assert!(
+        out.starts_with(r#"{"method":"POST","url":"/path?x=1","version":"1.1","headers":[["Host","#),
+        "{out}"
+    );
+    assert!(out.contains(r#"["X-Case","Yes"]"#), "{out}");
+    assert!(out.contains(r#""body_base64":"aGVsbG8=""#), "{out}");
+}
+
+#[test]
+fn http_echo_serves_nodes_client_with_keep_alive_chunked_uploads_and_trailers() {
+    let server = Server::start("http_echo");
+    let (host, port) = server.1.rsplit_once(':').unwrap();
+    // Node's own client: a keep-alive agent (the second request must reuse the socket), then a
+    // chunked upload with trailers.
+    let script = r#"
+const http = require('http');
+const [host, port] = process.argv.slice(1);
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+function get(path) {
+  return new Promise((ok, fail) => {
+    const req = http.get({ host, port, path, agent }, res => {
+      let body = ''; res.setEncoding('utf8');
+      res.on('data', d => body += d);
+      res.on('end', () => ok({ status: res.statusCode, reused: req.reusedSocket, body: JSON.parse(body) }));
+    });
+    req.on('error', fail);
+  });
+}
+(async () => {
+  const a = await get('/a'); const b = await get('/b');
+  const upload = await new Promise((ok, fail) => {
+    const req = http.request({ host, port, path: '/up', method: 'PUT', agent, headers: { 'Trailer': 'X-Sum' } }, res => {
+      let body = ''; res.on('data', d => body += d); res.on('end', () => ok(JSON.parse(body)));
+    });
+    req.on('error', fail);
+    req.write('hello '); req.write('world');
+    req.addTrailers({ 'X-Sum': '42' });
+    req.end();
+  });
+  console.log(JSON.stringify({ a: [a.status, a.reused, a.body.url], b: [b.status, b.reused, b.body.url],
+    up: [upload.method, Buffer.from(upload.body_base64, 'base64').toString(), upload.trailers] }));
+  agent.destroy();
+})().catch(e => { console.error(e); process.exit(1); });
+"#;
+    let out = run(Command::new("node").args(["-e", script, host, port]));
+    assert_eq!(
+        out.trim(),
+        r#"{"a":[200,false,"/a"],"b":[200,true,"/b"],"up":["PUT","hello world",[["X-Sum","42"]]]}"#
+    );
+}

@@ -189,6 +189,38 @@ pub fn write_response_head(
     response.write(out, fields(headers)).inspect_err(|_| out.truncate(start))
 }
 
+/// [`write_response_head`] over any iterator of `(name, value)` byte pairs (a server keeping its
+/// fields in its own storage passes them without building a slice first). Names and values are
+/// checked the same way.
+///
+/// ```
+/// use netcore_http1::proto::encode::{write_response_head_iter, BodyLength};
+/// let mut out = Vec::new();
+/// let fields = [(&b"X-A"[..], &b"1"[..])];
+/// write_response_head_iter(&mut out, 1, 204, None, fields.into_iter(), BodyLength::None, None, None).unwrap();
+/// assert_eq!(out, b"HTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\n");
+/// ```
+#[allow(clippy::too_many_arguments)] // each argument is one decision the caller makes
+pub fn write_response_head_iter<'h>(
+    out: &mut Vec<u8>,
+    version_minor: u8,
+    status: u16,
+    reason: Option<&str>,
+    headers: impl Iterator<Item = (&'h [u8], &'h [u8])> + Clone,
+    body: BodyLength,
+    date: Option<&[u8]>,
+    keep_alive: Option<bool>,
+) -> Result<(), EncodeError> {
+    let reason = reason.unwrap_or_else(|| canonical_reason(status).unwrap_or(""));
+    let fixed = 16 + 37 + 24 + 38 + 2 + reason.len();
+    out.reserve(
+        headers.clone().fold(fixed, |n, (name, value)| n.saturating_add(name.len() + value.len() + 4)),
+    );
+    let response = Response { version_minor, status, reason, body, date, keep_alive };
+    let start = out.len();
+    response.write(out, headers).inspect_err(|_| out.truncate(start))
+}
+
 /// Writes a request head: request line, the caller's headers in order with their case kept, the
 /// framing header the caller left out, and the empty line.
 ///

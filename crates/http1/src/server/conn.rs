@@ -1,0 +1,765 @@
+//! One server connection: the codec between the socket and the handler.
+//!
+//! The connection's state lives in the loop's slab (so a [`ResponseId`] reaches it from anywhere)
+//! and the socket's handler is a thin [`HttpSocket`] that forwards the socket's events here.
+//!
+//! ```text
+//!  socket data ─► buf ─► RequestDecoder ─► on_request / on_data / on_end ─► Handler
+//!                                                                            │ res.write/end
+//!  socket ◄── one write per callback ◄── out ◄── responses, in request order ◄┘
+//! ```
+
+use std::collections::VecDeque;
+use std::time::{Instant, SystemTime};
+
+use bytes::BytesMut;
+use netcore::{EventLoop, HandleId, Ready, TimerId};
+use netcore_tcp::{Socket, SocketHandler, SocketId};
+
+use super::handler::Handler;
+use super::headers::HeaderList;
+use super::request::{Request, RequestId};
+use super::response::{Response, ResponseId};
+use super::upgrade::Upgrade;
+use super::{server_state, ServerOptions};
+use crate::proto::encode::{write_response_head, write_response_head_iter, BodyLength, DateCache};
+use crate::proto::{
+    ChunkedEncoder, ErrorKind, ParseError, RequestDecoder, RequestEvent, RequestHead, Version,
+};
+
+/// A response slot, in request order.
+pub(crate) struct Slot {
+    pub(crate) seq: u64,
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderList,
+    pub(crate) trailers: Option<HeaderList>,
+    pub(crate) head_sent: bool,
+    pub(crate) ended: bool,
+    body: BodyLength,
+    chunked: ChunkedEncoder,
+    /// Bytes of this response written before it reached the front of the queue.
+    pending: Vec<u8>,
+    /// From the request: HEAD (no body goes out), its version, whether it allows keep-alive.
+    head_request: bool,
+    http10: bool,
+    keep_alive: bool,
+}
+
+impl Slot {
+    fn reset(&mut self, seq: u64, head: &RequestHead, keep_alive: bool) {
+        self.seq = seq;
+        self.status = 200;
+        self.headers.clear();
+        self.trailers = None;
+        self.head_sent = false;
+        self.ended = false;
+        self.body = BodyLength::None;
+        self.chunked = ChunkedEncoder::new();
+        self.pending.clear();
+        self.head_request = head.method() == "HEAD";
+        self.http10 = head.version() == Version::Http10;
+        self.keep_alive = keep_alive;
+    }
+
+    fn new() -> Slot {
+        Slot {
+            seq: 0,
+            status: 200,
+            headers: HeaderList::default(),
+            trailers: None,
+            head_sent: false,
+            ended: false,
+            body: BodyLength::None,
+            chunked: ChunkedEncoder::new(),
+            pending: Vec::new(),
+            head_request: false,
+            http10: false,
+            keep_alive: true,
+        }
+    }
+}
+
+/// What the connection's one timer is waiting for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wait {
+    /// Nothing (a request is being answered).
+    None,
+    /// The next request's head, since `since` (`headersTimeout`; after a response, the first
+    /// byte must come within `keepAliveTimeout`).
+    Head { since: Instant, keep_alive: bool },
+    /// The rest of a request whose head came at `since` (`requestTimeout`).
+    Body { since: Instant },
+}
+
+/// The connection's state, in the loop's slab.
+pub(crate) struct Conn {
+    socket: SocketId,
+    server: HandleId,
+    handler: Option<Box<dyn Handler>>,
+    decoder: RequestDecoder,
+    buf: BytesMut,
+    out: Vec<u8>,
+    slots: VecDeque<Slot>,
+    spare: Vec<Slot>,
+    /// Sequence number of the next request, and of the request whose body is being read.
+    next_seq: u64,
+    reading: Option<(u64, RequestHead)>,
+    /// An upgrade or CONNECT request waiting for its `Upgrade` event.
+    upgrade: Option<RequestHead>,
+    /// No more requests are read: the connection ends once the queued responses are out.
+    closing: bool,
+    /// The socket was handed to another handler or is closing: ignore its events.
+    detached: bool,
+    /// Inside a dispatch: writes gather in `out` and go out once at the end.
+    dispatching: bool,
+    flush_queued: bool,
+    paused: bool,
+    wait: Wait,
+    timer: Option<TimerId>,
+    date: DateCache,
+    date_checked: Option<Instant>,
+    /// `timeout=N` for the `Keep-Alive` header.
+    keep_alive_hint: Box<[u8]>,
+    options: ServerOptions,
+}
+
+/// The socket's handler: forwards every event to the connection state.
+pub(crate) struct HttpSocket {
+    conn: HandleId,
+}
+
+fn get(lp: &mut EventLoop, conn: HandleId) -> Option<&mut Conn> {
+    lp.handle_mut::<Conn>(conn)
+}
+
+fn no_ready(_: &mut EventLoop, _: HandleId, _: Ready) {}
+
+/// A new connection of `server`: its state and the socket handler that feeds it.
+pub(crate) fn accept(
+    socket: &mut Socket<'_>,
+    server: HandleId,
+    handler: Box<dyn Handler>,
+    options: ServerOptions,
+) -> HttpSocket {
+    let id = socket.id();
+    let lp = socket.lp();
+    let now = lp.now();
+    let conn = Conn {
+        socket: id,
+        server,
+        handler: Some(handler),
+        decoder: RequestDecoder::new(options.limits),
+        buf: BytesMut::new(),
+        out: Vec::new(),
+        slots: VecDeque::new(),
+        spare: Vec::new(),
+        next_seq: 0,
+        reading: None,
+        upgrade: None,
+        closing: false,
+        detached: false,
+        dispatching: false,
+        flush_queued: false,
+        paused: false,
+        wait: Wait::Head { since: now, keep_alive: false },
+        timer: None,
+        date: DateCache::default(),
+        date_checked: None,
+        keep_alive_hint: format!("timeout={}", options.keep_alive_timeout.as_secs()).into_bytes().into(),
+        options,
+    };
+    let hid = lp.insert_handle(conn, no_ready);
+    // The socket keeps the loop alive, not its HTTP state.
+    lp.unref_handle(hid);
+    if let Some(s) = server_state(lp, server) {
+        s.conns.push(hid);
+    }
+    arm(lp, hid);
+    HttpSocket { conn: hid }
+}
+
+impl SocketHandler for HttpSocket {
+    fn on_data(&mut self, socket: &mut Socket<'_>, data: &[u8]) {
+        let lp = socket.lp();
+        let now = lp.now();
+        let Some(c) = get(lp, self.conn) else { return };
+        if c.detached {
+            return;
+        }
+        c.buf.extend_from_slice(data);
+        if let Wait::Head { keep_alive: true, .. } = c.wait {
+            // The first byte of the next request: from now on its head has `headers_timeout`.
+            c.wait = Wait::Head { since: now, keep_alive: false };
+            arm(lp, self.conn);
+        }
+        dispatch(lp, self.conn);
+    }
+
+    fn on_end(&mut self, socket: &mut Socket<'_>) {
+        let lp = socket.lp();
+        let Some(c) = get(lp, self.conn) else { return };
+        if c.detached {
+            return;
+        }
+        // A request cut short gets no answer; between requests this is a normal goodbye.
+        c.closing = true;
+        if c.decoder.decode_eof().is_err() || c.slots.is_empty() {
+            c.detached = true;
+        }
+    }
+
+    fn on_drain(&mut self, socket: &mut Socket<'_>) {
+        let lp = socket.lp();
+        let Some(c) = get(lp, self.conn) else { return };
+        if c.detached {
+            return;
+        }
+        let Some(front) = c.slots.front().map(|s| s.seq) else { return };
+        let id = ResponseId { conn: self.conn, socket: c.socket, seq: front };
+        call(lp, self.conn, |h, lp| h.on_drain(&mut Response { lp, id }));
+        flush(lp, self.conn);
+    }
+
+    fn on_timeout(&mut self, socket: &mut Socket<'_>) {
+        // The idle socket timeout (`server.timeout`): Node destroys the socket.
+        socket.destroy();
+    }
+
+    fn on_close(&mut self, lp: &mut EventLoop, _id: SocketId, _had_error: bool) {
+        let Some(c) = get(lp, self.conn) else { return };
+        let server = c.server;
+        let timer = c.timer.take();
+        let handler = c.handler.take();
+        if let Some(t) = timer {
+            lp.clear_timer(t);
+        }
+        if let Some(s) = server_state(lp, server) {
+            if let Some(i) = s.conns.iter().position(|h| *h == self.conn) {
+                s.conns.swap_remove(i);
+            }
+        }
+        if let Some(mut h) = handler {
+            h.on_close(lp);
+        }
+        lp.remove_handle(self.conn);
+        super::maybe_closed(lp, server);
+    }
+}
+
+/// Runs a handler callback with the handler taken out of the state (so the callback can reach
+/// the state through the loop), then puts it back.
+fn call(lp: &mut EventLoop, conn: HandleId, f: impl FnOnce(&mut dyn Handler, &mut EventLoop)) {
+    let Some(mut h) = get(lp, conn).and_then(|c| c.handler.take()) else { return };
+    f(&mut *h, lp);
+    if let Some(c) = get(lp, conn) {
+        c.handler = Some(h);
+    }
+}
+
+/// Parses what the buffer holds and hands it to the handler; everything written meanwhile goes
+/// out in one write at the end (a pipelined burst costs one syscall).
+fn dispatch(lp: &mut EventLoop, conn: HandleId) {
+    if let Some(c) = get(lp, conn) {
+        c.dispatching = true;
+    }
+    loop {
+        let Some(c) = get(lp, conn) else { return };
+        if c.detached || c.closing || c.paused {
+            break;
+        }
+        let event = match c.decoder.decode(&mut c.buf) {
+            Ok(Some(event)) => event,
+            Ok(None) => break,
+            Err(e) => {
+                client_error(lp, conn, e);
+                break;
+            }
+        };
+        let socket = c.socket;
+        match event {
+            RequestEvent::Head(head) => {
+                let info = c.decoder.info().copied();
+                let seq = c.next_seq;
+                c.next_seq += 1;
+                let keep_alive = info.is_some_and(|i| i.keep_alive);
+                let mut slot = c.spare.pop().unwrap_or_else(Slot::new);
+                slot.reset(seq, &head, keep_alive);
+                c.slots.push_back(slot);
+                let now = lp.now();
+                if let Some(c) = get(lp, conn) {
+                    c.wait = Wait::Body { since: now };
+                }
+                if info.is_some_and(|i| i.upgrade) {
+                    if let Some(c) = get(lp, conn) {
+                        c.upgrade = Some(head);
+                    }
+                    continue;
+                }
+                start_request(lp, conn, socket, seq, head, info.is_some_and(|i| i.expects_continue));
+            }
+            RequestEvent::Data(data) => with_request(lp, conn, |h, req, res| h.on_data(req, data, res)),
+            RequestEvent::Trailers(t) => with_request(lp, conn, |h, req, res| h.on_trailers(req, &t, res)),
+            RequestEvent::End => {
+                if get(lp, conn).is_some_and(|c| c.upgrade.is_some()) {
+                    continue;
+                }
+                with_request(lp, conn, |h, req, res| h.on_end(req, res));
+                if let Some(c) = get(lp, conn) {
+                    c.reading = None;
+                }
+                settle_wait(lp, conn);
+            }
+            RequestEvent::Upgrade => upgrade(lp, conn, socket),
+        }
+    }
+    if let Some(c) = get(lp, conn) {
+        c.dispatching = false;
+    }
+    flush(lp, conn);
+}
+
+fn start_request(
+    lp: &mut EventLoop,
+    conn: HandleId,
+    socket: SocketId,
+    seq: u64,
+    head: RequestHead,
+    cont: bool,
+) {
+    let id = ResponseId { conn, socket, seq };
+    let rid = RequestId { conn, socket, seq };
+    let expectation = !cont && head.version() == Version::Http11 && head.headers().contains("expect");
+    call(lp, conn, |h, lp| {
+        let req = Request { head: &head, id: rid };
+        let res = &mut Response { lp, id };
+        if cont {
+            h.on_check_continue(&req, res);
+        } else if expectation {
+            h.on_check_expectation(&req, res);
+        } else {
+            h.on_request(&req, res);
+        }
+    });
+    if let Some(c) = get(lp, conn) {
+        c.reading = Some((seq, head));
+    }
+    arm(lp, conn);
+}
+
+/// Calls `f` with the request being read and its response.
+fn with_request(
+    lp: &mut EventLoop,
+    conn: HandleId,
+    f: impl FnOnce(&mut dyn Handler, &Request<'_>, &mut Response<'_>),
+) {
+    let Some(c) = get(lp, conn) else { return };
+    let socket = c.socket;
+    let Some((seq, head)) = c.reading.take() else { return };
+    let id = ResponseId { conn, socket, seq };
+    call(lp, conn, |h, lp| {
+        f(h, &Request { head: &head, id: RequestId { conn, socket, seq } }, &mut Response { lp, id })
+    });
+    if let Some(c) = get(lp, conn) {
+        if c.reading.is_none() {
+            c.reading = Some((seq, head));
+        }
+    }
+}
+
+fn upgrade(lp: &mut EventLoop, conn: HandleId, socket: SocketId) {
+    let Some(c) = get(lp, conn) else { return };
+    let Some(head) = c.upgrade.take() else { return };
+    let rest = c.buf.split().freeze();
+    let seq = c.next_seq - 1;
+    let connect = head.is_connect();
+    // Responses to earlier requests go out first.
+    flush(lp, conn);
+    let Some(mut h) = get(lp, conn).and_then(|c| c.handler.take()) else { return };
+    let mut up = Upgrade { lp, socket, head, rest };
+    let taken = h.on_upgrade(&mut up);
+    let Upgrade { head, rest, .. } = up;
+    let Some(c) = get(lp, conn) else { return };
+    c.handler = Some(h);
+    if taken {
+        // The socket belongs to someone else now: this state only waits for its close.
+        c.detached = true;
+        c.slots.clear();
+        if let Some(t) = c.timer.take() {
+            lp.clear_timer(t);
+        }
+        return;
+    }
+    c.decoder.decline_upgrade();
+    // Put the bytes back: they are HTTP after all.
+    if !rest.is_empty() {
+        let mut buf = BytesMut::with_capacity(rest.len() + c.buf.len());
+        buf.extend_from_slice(&rest);
+        buf.extend_from_slice(&c.buf);
+        c.buf = buf;
+    }
+    if connect {
+        let id = ResponseId { conn, socket, seq };
+        id.set_status(lp, 405);
+        id.set_header(lp, "Connection", "close").ok();
+        id.end(lp, b"");
+        if let Some(c) = get(lp, conn) {
+            c.closing = true;
+        }
+        return;
+    }
+    start_request(lp, conn, socket, seq, head, false);
+    with_request(lp, conn, |h, req, res| h.on_end(req, res));
+    if let Some(c) = get(lp, conn) {
+        c.reading = None;
+    }
+    settle_wait(lp, conn);
+}
+
+/// Sets what the timer waits for from the connection's state: the rest of a request being read,
+/// nothing while responses are owed, else the next request (within `keep_alive_timeout`).
+fn settle_wait(lp: &mut EventLoop, conn: HandleId) {
+    let now = lp.now();
+    let Some(c) = get(lp, conn) else { return };
+    let wait = if c.reading.is_some() {
+        match c.wait {
+            Wait::Body { since } => Wait::Body { since },
+            _ => Wait::Body { since: now },
+        }
+    } else if !c.slots.is_empty() || c.closing || c.detached {
+        Wait::None
+    } else if matches!(c.wait, Wait::Head { keep_alive: true, .. }) {
+        return;
+    } else {
+        Wait::Head { since: now, keep_alive: true }
+    };
+    c.wait = wait;
+    arm(lp, conn);
+}
+
+/// The peer sent something that is not HTTP: the handler decides, by default a status and close.
+fn client_error(lp: &mut EventLoop, conn: HandleId, e: ParseError) {
+    let Some(c) = get(lp, conn) else { return };
+    let socket = c.socket;
+    c.closing = true;
+    let mut answer = true;
+    call(lp, conn, |h, lp| answer = h.on_client_error(lp, socket, &e));
+    if !answer {
+        return;
+    }
+    let Some(c) = get(lp, conn) else { return };
+    // Responses already queued go first; a half-written one cannot be followed by anything.
+    if c.slots.iter().any(|s| s.head_sent && !s.ended) {
+        c.detached = true;
+        socket.destroy(lp);
+        return;
+    }
+    c.slots.clear();
+    let status = if e.kind == ErrorKind::UnexpectedEof { 400 } else { e.status() };
+    let mut head = Vec::new();
+    let _ = write_response_head(&mut head, 1, status, None, &[], BodyLength::Known(0), None, Some(false));
+    c.out.extend_from_slice(&head);
+    c.detached = true;
+    let out = std::mem::take(&mut c.out);
+    socket.write(lp, &out);
+    socket.end(lp);
+}
+
+/// Pauses or resumes reading (the request body's backpressure).
+pub(crate) fn pause(lp: &mut EventLoop, conn: HandleId, paused: bool) {
+    let Some(c) = get(lp, conn) else { return };
+    c.paused = paused;
+    let socket = c.socket;
+    if paused {
+        socket.pause(lp);
+    } else {
+        socket.resume(lp);
+        if !get(lp, conn).is_some_and(|c| c.dispatching) {
+            dispatch(lp, conn);
+        }
+    }
+}
+
+/// The slot of a response, if it is still queued.
+pub(crate) fn slot(lp: &EventLoop, id: ResponseId) -> Option<&Slot> {
+    let c = lp.handle::<Conn>(id.conn)?;
+    let first = c.slots.front()?.seq;
+    c.slots.get(id.seq.checked_sub(first)? as usize)
+}
+
+/// Runs `f` on the slot of a response, if it is still queued.
+pub(crate) fn with_slot<T>(lp: &mut EventLoop, id: ResponseId, f: impl FnOnce(&mut Slot) -> T) -> Option<T> {
+    let c = get(lp, id.conn)?;
+    let first = c.slots.front()?.seq;
+    c.slots.get_mut(id.seq.checked_sub(first)? as usize).map(f)
+}
+
+/// The `Date` value, refreshed at most once a second of loop time.
+fn date(c: &mut Conn, now: Instant) -> &[u8] {
+    if !c.date_checked.is_some_and(|t| now.duration_since(t).as_secs() < 1) {
+        c.date.update(SystemTime::now());
+        c.date_checked = Some(now);
+    }
+    c.date.value()
+}
+
+/// Writes body bytes (and the head first, if it is not out yet); `last` ends the response.
+pub(crate) fn write_body(lp: &mut EventLoop, id: ResponseId, data: &[u8], last: bool) -> bool {
+    let now = lp.now();
+    let server = lp.handle::<Conn>(id.conn).map(|c| c.server);
+    let server_closing = server.and_then(|s| lp.handle::<super::Server>(s)).is_some_and(|s| s.closing);
+    let Some(c) = get(lp, id.conn) else { return false };
+    if c.detached {
+        return false;
+    }
+    let Some(first) = c.slots.front().map(|s| s.seq) else { return false };
+    let Some(index) = id.seq.checked_sub(first).map(|i| i as usize).filter(|i| *i < c.slots.len()) else {
+        return false;
+    };
+    if c.slots[index].ended {
+        return false;
+    }
+    let closing_server = c.closing || server_closing;
+    let max_reached = c.options.max_requests_per_socket.is_some_and(|max| c.next_seq >= u64::from(max));
+    let mut date_value = [0u8; 29];
+    let fresh = date(c, now);
+    date_value[..fresh.len().min(29)].copy_from_slice(&fresh[..fresh.len().min(29)]);
+    let Conn { slots, out, keep_alive_hint, .. } = c;
+    let keep_alive_hint = &keep_alive_hint[..];
+    let slot = &mut slots[index];
+    let at_front = index == 0;
+    let mut pending = std::mem::take(&mut slot.pending);
+    let sink: &mut Vec<u8> = if at_front { out } else { &mut pending };
+    if !slot.head_sent {
+        let no_body = slot.head_request || matches!(slot.status, 100..=199 | 204 | 304);
+        let user_length = slot
+            .headers
+            .get("content-length")
+            .and_then(|v| std::str::from_utf8(v).ok()?.trim().parse::<u64>().ok());
+        let user_chunked = slot.headers.has("transfer-encoding");
+        slot.body = if no_body {
+            BodyLength::None
+        } else if let Some(n) = user_length {
+            BodyLength::Known(n)
+        } else if user_chunked {
+            BodyLength::Chunked
+        } else if last {
+            BodyLength::Known(data.len() as u64)
+        } else if slot.http10 {
+            BodyLength::UntilClose
+        } else {
+            BodyLength::Chunked
+        };
+        let user_close = slot.headers.get("connection").is_some_and(|v| v.eq_ignore_ascii_case(b"close"));
+        let keep = slot.keep_alive
+            && !closing_server
+            && !max_reached
+            && !user_close
+            && slot.body != BodyLength::UntilClose;
+        slot.keep_alive = keep;
+        // Node's `Connection: keep-alive` and `Keep-Alive: timeout=N` (the hint lets a client
+        // retire the connection before we do), unless the handler set `Connection`.
+        let announce = keep && !slot.headers.has("connection");
+        let extra = [(&b"Connection"[..], &b"keep-alive"[..]), (&b"Keep-Alive"[..], keep_alive_hint)];
+        let extra = &extra[..if announce { 2 } else { 0 }];
+        let written = write_response_head_iter(
+            sink,
+            1,
+            slot.status,
+            None,
+            slot.headers.raw().chain(extra.iter().copied()),
+            slot.body,
+            Some(&date_value),
+            Some(keep),
+        );
+        if written.is_err() {
+            // A status outside 100..=999, or a Content-Length that contradicts the body: the
+            // caller's bug, answered as Node does with a server error.
+            let _ = write_response_head(
+                sink,
+                1,
+                500,
+                None,
+                &[],
+                BodyLength::Known(0),
+                Some(&date_value),
+                Some(false),
+            );
+            slot.body = BodyLength::None;
+            slot.keep_alive = false;
+        }
+        slot.head_sent = true;
+    }
+    let bodiless = slot.head_request || matches!(slot.status, 100..=199 | 204 | 304);
+    if !bodiless && !data.is_empty() {
+        match slot.body {
+            BodyLength::Chunked => slot.chunked.encode_chunk(data, sink),
+            BodyLength::None => {}
+            _ => sink.extend_from_slice(data),
+        }
+    }
+    if last {
+        if slot.body == BodyLength::Chunked {
+            let trailers: Vec<(&str, &[u8])> = slot.trailers.iter().flat_map(|t| t.iter()).collect();
+            if slot.chunked.encode_end(&trailers, sink).is_err() {
+                let _ = slot.chunked.encode_end(&[], sink);
+            }
+        }
+        slot.ended = true;
+    }
+    if !at_front {
+        slot.pending = pending;
+    }
+    if last {
+        retire(lp, id.conn);
+    }
+    schedule_flush(lp, id.conn);
+    below_high_water(lp, id.conn)
+}
+
+/// Sends an interim (1xx) response ahead of the final one.
+pub(crate) fn write_interim(lp: &mut EventLoop, id: ResponseId, status: u16, headers: &[(&str, &[u8])]) {
+    let Some(c) = get(lp, id.conn) else { return };
+    let Some(first) = c.slots.front().map(|s| s.seq) else { return };
+    let Some(index) = id.seq.checked_sub(first).map(|i| i as usize).filter(|i| *i < c.slots.len()) else {
+        return;
+    };
+    if c.slots[index].head_sent || c.slots[index].http10 {
+        return;
+    }
+    let Conn { slots, out, .. } = c;
+    let sink = if index == 0 { out } else { &mut slots[index].pending };
+    let _ = write_response_head(sink, 1, status, None, headers, BodyLength::None, None, None);
+    schedule_flush(lp, id.conn);
+}
+
+/// Pops finished responses off the front, moving the next one's early bytes out.
+fn retire(lp: &mut EventLoop, conn: HandleId) {
+    let Some(c) = get(lp, conn) else { return };
+    while c.slots.front().is_some_and(|s| s.ended) {
+        let Some(done) = c.slots.pop_front() else { break };
+        if !done.keep_alive {
+            c.closing = true;
+        }
+        if let Some(next) = c.slots.front_mut() {
+            c.out.append(&mut next.pending);
+        }
+        if c.spare.len() < 2 {
+            c.spare.push(done);
+        }
+    }
+    if c.slots.is_empty() {
+        if c.closing {
+            c.detached = true;
+        }
+        settle_wait(lp, conn);
+    }
+}
+
+fn below_high_water(lp: &mut EventLoop, conn: HandleId) -> bool {
+    let Some(c) = lp.handle::<Conn>(conn) else { return false };
+    let queued = c.out.len() + c.slots.iter().map(|s| s.pending.len()).sum::<usize>();
+    let socket = c.socket;
+    let hwm = c.options.high_water_mark;
+    queued + socket.writable_length(lp) < hwm
+}
+
+fn schedule_flush(lp: &mut EventLoop, conn: HandleId) {
+    let Some(c) = get(lp, conn) else { return };
+    if c.dispatching || c.flush_queued {
+        return;
+    }
+    c.flush_queued = true;
+    lp.next_tick(move |lp| flush(lp, conn));
+}
+
+/// Writes what `out` holds to the socket; ends the socket once the last response is out on a
+/// closing connection.
+fn flush(lp: &mut EventLoop, conn: HandleId) {
+    let Some(c) = get(lp, conn) else { return };
+    c.flush_queued = false;
+    let socket = c.socket;
+    let finished = c.closing && c.slots.is_empty();
+    let mut out = std::mem::take(&mut c.out);
+    if !out.is_empty() {
+        socket.write(lp, &out);
+        out.clear();
+    }
+    let Some(c) = get(lp, conn) else { return };
+    c.out = out;
+    if c.buf.is_empty() && c.buf.capacity() > 0 && c.slots.is_empty() && c.reading.is_none() {
+        // Idle between requests: give the read buffer back (an idle connection costs little).
+        c.buf = BytesMut::new();
+    }
+    if finished {
+        c.detached = true;
+        socket.end(lp);
+    }
+}
+
+/// (Re)arms the connection's timer for what it waits for now.
+fn arm(lp: &mut EventLoop, conn: HandleId) {
+    let Some(c) = get(lp, conn) else { return };
+    let deadline = match c.wait {
+        Wait::None => None,
+        Wait::Head { since, keep_alive: true } => Some(since + c.options.keep_alive_timeout),
+        Wait::Head { since, keep_alive: false } => Some(since + c.options.headers_timeout),
+        Wait::Body { since } => Some(since + c.options.request_timeout),
+    };
+    if let Some(t) = c.timer.take() {
+        lp.clear_timer(t);
+    }
+    let Some(deadline) = deadline else { return };
+    let delay = deadline.saturating_duration_since(lp.now());
+    let t = lp.set_timeout(delay, move |lp| expired(lp, conn));
+    lp.unref_timer(t);
+    if let Some(c) = get(lp, conn) {
+        c.timer = Some(t);
+    }
+}
+
+/// The timer fired: a head or body that did not come in time gets 408; an idle keep-alive
+/// connection is closed quietly.
+fn expired(lp: &mut EventLoop, conn: HandleId) {
+    let Some(c) = get(lp, conn) else { return };
+    c.timer = None;
+    let socket = c.socket;
+    match c.wait {
+        Wait::None => {}
+        Wait::Head { keep_alive: true, .. } => {
+            c.detached = true;
+            socket.destroy(lp);
+        }
+        Wait::Head { .. } | Wait::Body { .. } => {
+            c.detached = true;
+            c.closing = true;
+            let answered = c.slots.iter().any(|s| s.head_sent);
+            if answered {
+                socket.destroy(lp);
+            } else {
+                let mut head = Vec::new();
+                let _ = write_response_head(
+                    &mut head,
+                    1,
+                    408,
+                    None,
+                    &[],
+                    BodyLength::Known(0),
+                    None,
+                    Some(false),
+                );
+                socket.write(lp, &head);
+                socket.end(lp);
+            }
+        }
+    }
+}
+
+/// Whether the connection is between requests (for `close_idle_connections`).
+pub(crate) fn is_idle(lp: &EventLoop, conn: HandleId) -> bool {
+    lp.handle::<Conn>(conn).is_some_and(|c| c.slots.is_empty() && c.reading.is_none() && c.buf.is_empty())
+}
+
+/// The connection's socket.
+pub(crate) fn socket_of(lp: &EventLoop, conn: HandleId) -> Option<SocketId> {
+    lp.handle::<Conn>(conn).map(|c| c.socket)
+}

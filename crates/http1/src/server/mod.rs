@@ -1,0 +1,256 @@
+//! The HTTP/1.1 server (Node's `http.Server`) on the netcore loop and `netcore-tcp`.
+//!
+//! The codec in [`proto`](crate::proto) does the parsing and serializing; this module binds it to
+//! sockets: one [`Handler`] per connection gets each request's head and body events and writes
+//! its response through a [`Response`]. Responses go out in request order, everything written
+//! in one callback leaves in one socket write (a pipelined burst costs one syscall), and the
+//! timeouts, keep-alive and error answers follow Node's defaults.
+//!
+//! ```no_run
+//! use netcore::EventLoop;
+//! use netcore_http1::server::{listen, Request, Response};
+//!
+//! let mut lp = EventLoop::new()?;
+//! let server = listen(&mut lp, "127.0.0.1:3000", |_req: &Request<'_>, res: &mut Response<'_>| {
+//!     res.set_header("Content-Type", "text/plain").unwrap();
+//!     res.end(b"Hello, world!\n");
+//! })?;
+//! println!("listening on {}", server.address(&lp).unwrap());
+//! lp.run()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod conn;
+mod handler;
+mod headers;
+mod request;
+mod response;
+mod upgrade;
+
+use std::time::Duration;
+
+use netcore::{EventLoop, HandleId, Ready};
+use netcore_tcp::{Address, Error, Socket};
+
+pub use handler::{Handler, ServerHandler};
+pub use headers::HeaderError;
+pub use request::{Request, RequestId};
+pub use response::{Response, ResponseId};
+pub use upgrade::Upgrade;
+
+use crate::proto::Limits;
+use handler::DynServerHandler;
+
+/// Node's `server.headersTimeout`: a request head must arrive within 60 s.
+pub const DEFAULT_HEADERS_TIMEOUT: Duration = Duration::from_secs(60);
+/// Node's `server.requestTimeout`: a whole request must arrive within 300 s.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
+/// Node's `server.keepAliveTimeout`: an idle keep-alive connection closes after 5 s.
+pub const DEFAULT_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A server's settings, with Node's defaults.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ServerOptions {
+    /// Time allowed for a request head from its first byte (or from the connection's start)
+    /// (default [`DEFAULT_HEADERS_TIMEOUT`]); beyond it: `408` and close.
+    pub headers_timeout: Duration,
+    /// Time allowed for a whole request from its head (default [`DEFAULT_REQUEST_TIMEOUT`]).
+    pub request_timeout: Duration,
+    /// How long a keep-alive connection may sit idle between requests
+    /// (default [`DEFAULT_KEEP_ALIVE_TIMEOUT`]).
+    pub keep_alive_timeout: Duration,
+    /// Close a connection after this many requests (`maxRequestsPerSocket`; default unlimited).
+    pub max_requests_per_socket: Option<u32>,
+    /// The codec's limits (header size, count, URL length, body size).
+    pub limits: Limits,
+    /// `write` returns false once this many bytes wait for the socket (default 64 KiB).
+    pub high_water_mark: usize,
+    /// The listener's and sockets' own settings (backlog, `SO_REUSEPORT`, idle `timeout`…).
+    pub tcp: netcore_tcp::ServerOptions,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self {
+            headers_timeout: DEFAULT_HEADERS_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            keep_alive_timeout: DEFAULT_KEEP_ALIVE_TIMEOUT,
+            max_requests_per_socket: None,
+            limits: Limits::default(),
+            high_water_mark: netcore_tcp::DEFAULT_HIGH_WATER_MARK,
+            tcp: netcore_tcp::ServerOptions::default(),
+        }
+    }
+}
+
+/// The server's state, in the loop's slab.
+struct Server {
+    tcp: Option<netcore_tcp::ServerId>,
+    handler: Option<Box<dyn DynServerHandler>>,
+    conns: Vec<HandleId>,
+    options: ServerOptions,
+    closing: bool,
+    closed: bool,
+}
+
+fn server_state(lp: &mut EventLoop, server: HandleId) -> Option<&mut Server> {
+    lp.handle_mut::<Server>(server)
+}
+
+/// Names an HTTP server on its loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ServerId(HandleId);
+
+fn no_ready(_: &mut EventLoop, _: HandleId, _: Ready) {}
+
+/// Listens on `addr` (`"127.0.0.1:3000"`, port 0 for any) and serves HTTP with `handler`
+/// (`http.createServer(handler).listen(...)`) and the default [`ServerOptions`].
+pub fn listen(lp: &mut EventLoop, addr: &str, handler: impl ServerHandler) -> Result<ServerId, Error> {
+    listen_with(lp, addr, ServerOptions::default(), handler)
+}
+
+/// [`listen`] with options.
+pub fn listen_with(
+    lp: &mut EventLoop,
+    addr: &str,
+    options: ServerOptions,
+    handler: impl ServerHandler,
+) -> Result<ServerId, Error> {
+    let state = Server {
+        tcp: None,
+        handler: Some(Box::new(handler)),
+        conns: Vec::new(),
+        options: options.clone(),
+        closing: false,
+        closed: false,
+    };
+    let hid = lp.insert_handle(state, no_ready);
+    lp.unref_handle(hid);
+    let tcp = netcore_tcp::listen_with(lp, addr, options.tcp.clone(), TcpSide { server: hid });
+    let tcp = match tcp {
+        Ok(t) => t,
+        Err(e) => {
+            lp.remove_handle(hid);
+            return Err(e);
+        }
+    };
+    if let Some(s) = server_state(lp, hid) {
+        s.tcp = Some(tcp);
+    }
+    Ok(ServerId(hid))
+}
+
+/// The TCP server's handler: makes each connection's HTTP state.
+struct TcpSide {
+    server: HandleId,
+}
+
+impl netcore_tcp::ServerHandler for TcpSide {
+    type Connection = conn::HttpSocket;
+
+    fn on_connection(&mut self, socket: &mut Socket<'_>) -> conn::HttpSocket {
+        let state = server_state(socket.lp(), self.server);
+        let (handler, options) = match state {
+            Some(s) => (s.handler.take(), s.options.clone()),
+            None => (None, ServerOptions::default()),
+        };
+        let per_conn = match handler {
+            Some(mut h) => {
+                let made = h.on_connection(socket);
+                if let Some(s) = server_state(socket.lp(), self.server) {
+                    s.handler = Some(h);
+                }
+                made
+            }
+            None => Box::new(|_: &Request<'_>, res: &mut Response<'_>| {
+                res.set_status(503);
+                res.end(b"");
+            }),
+        };
+        conn::accept(socket, self.server, per_conn, options)
+    }
+
+    fn on_listening(&mut self, lp: &mut EventLoop, _server: netcore_tcp::ServerId) {
+        let id = ServerId(self.server);
+        let Some(mut h) = server_state(lp, self.server).and_then(|s| s.handler.take()) else { return };
+        h.on_listening(lp, id);
+        if let Some(s) = server_state(lp, self.server) {
+            s.handler = Some(h);
+        }
+    }
+
+    fn on_close(&mut self, lp: &mut EventLoop, _server: netcore_tcp::ServerId) {
+        let Some(s) = server_state(lp, self.server) else { return };
+        s.closed = true;
+        maybe_closed(lp, self.server);
+    }
+}
+
+/// Emits the server's `close` once the listener is closed and no connection is left.
+fn maybe_closed(lp: &mut EventLoop, server: HandleId) {
+    let Some(s) = server_state(lp, server) else { return };
+    if !s.closed || !s.conns.is_empty() {
+        return;
+    }
+    let Some(mut h) = s.handler.take() else { return };
+    h.on_close(lp, ServerId(server));
+    lp.remove_handle(server);
+}
+
+impl ServerId {
+    /// The address the server listens on (`server.address()`).
+    pub fn address(self, lp: &EventLoop) -> Option<Address> {
+        lp.handle::<Server>(self.0)?.tcp?.address(lp)
+    }
+
+    /// Open connections.
+    pub fn connection_count(self, lp: &EventLoop) -> usize {
+        lp.handle::<Server>(self.0).map_or(0, |s| s.conns.len())
+    }
+
+    /// Stops accepting and closes idle connections; busy ones close after their response
+    /// (`server.close()`, as Node 19+). `close` is emitted when the last one is gone.
+    pub fn close(self, lp: &mut EventLoop) {
+        let Some(s) = server_state(lp, self.0) else { return };
+        if s.closing {
+            return;
+        }
+        s.closing = true;
+        s.options.max_requests_per_socket = Some(0);
+        let tcp = s.tcp;
+        if let Some(t) = tcp {
+            t.close(lp);
+        }
+        self.close_idle_connections(lp);
+    }
+
+    /// Closes every connection that is between requests (`server.closeIdleConnections()`).
+    pub fn close_idle_connections(self, lp: &mut EventLoop) {
+        let conns = lp.handle::<Server>(self.0).map(|s| s.conns.clone()).unwrap_or_default();
+        for c in conns {
+            if conn::is_idle(lp, c) {
+                if let Some(socket) = conn::socket_of(lp, c) {
+                    socket.destroy(lp);
+                }
+            }
+        }
+    }
+
+    /// Closes every connection at once (`server.closeAllConnections()`).
+    pub fn close_all_connections(self, lp: &mut EventLoop) {
+        let conns = lp.handle::<Server>(self.0).map(|s| s.conns.clone()).unwrap_or_default();
+        for c in conns {
+            if let Some(socket) = conn::socket_of(lp, c) {
+                socket.destroy(lp);
+            }
+        }
+    }
+
+    /// Lets the loop end while the server listens (`server.unref()`).
+    pub fn unref(self, lp: &mut EventLoop) {
+        if let Some(t) = lp.handle::<Server>(self.0).and_then(|s| s.tcp) {
+            t.unref(lp);
+        }
+    }
+}

@@ -1,0 +1,374 @@
+//! The server against raw sockets: keep-alive, pipelining, chunked bodies and trailers,
+//! `100-continue`, malformed requests, timeouts, deferred answers, upgrades. Each test runs a
+//! server on its own loop thread and talks to it with `std::net::TcpStream`.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use common::{read_response, read_until_close, serve, Served};
+use netcore::EventLoop;
+use netcore_http1::proto::Headers;
+use netcore_http1::server::{listen, listen_with, Handler, Request, Response, ServerOptions, Upgrade};
+use netcore_tcp::{on_data, Socket};
+
+fn hello(lp: &mut EventLoop) -> netcore_http1::server::ServerId {
+    listen(lp, "127.0.0.1:0", |req: &Request<'_>, res: &mut Response<'_>| {
+        res.set_header("Content-Type", "text/plain").unwrap();
+        let body = format!("hello {}", req.url());
+        res.end(body.as_bytes());
+    })
+    .unwrap()
+}
+
+#[test]
+fn keep_alive_serves_several_requests_on_one_connection() {
+    let s = serve(hello);
+    let mut c = s.connect();
+    for i in 0..5 {
+        write!(c, "GET /{i} HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+        let r = read_response(&mut c);
+        assert_eq!(r.status, 200);
+        assert_eq!(r.body, format!("hello /{i}").as_bytes());
+        assert_eq!(r.header("content-length").as_deref(), Some("8"));
+        assert!(r.header("date").is_some());
+        assert_eq!(r.header("connection").as_deref(), Some("keep-alive"), "{:?}", r.head);
+        assert_eq!(r.header("keep-alive").as_deref(), Some("timeout=5"), "{:?}", r.head);
+    }
+}
+
+#[test]
+fn a_hundred_pipelined_requests_are_answered_in_order() {
+    let s = serve(hello);
+    let mut c = s.connect();
+    let burst: String = (0..100).map(|i| format!("GET /{i} HTTP/1.1\r\nHost: a\r\n\r\n")).collect();
+    c.write_all(burst.as_bytes()).unwrap();
+    for i in 0..100 {
+        let r = read_response(&mut c);
+        assert_eq!(r.body, format!("hello /{i}").as_bytes());
+    }
+}
+
+/// Echoes the body and trailers it received, as `len:body|trailer=value`.
+#[derive(Clone, Default)]
+struct BodyEcho {
+    body: Vec<u8>,
+    trailers: String,
+}
+
+impl Handler for BodyEcho {
+    fn on_request(&mut self, _req: &Request<'_>, _res: &mut Response<'_>) {
+        self.body.clear();
+        self.trailers.clear();
+    }
+    fn on_data(&mut self, _req: &Request<'_>, data: Bytes, _res: &mut Response<'_>) {
+        self.body.extend_from_slice(&data);
+    }
+    fn on_trailers(&mut self, _req: &Request<'_>, t: &Headers, _res: &mut Response<'_>) {
+        for (n, v) in t.iter() {
+            self.trailers.push_str(&format!("{n}={}", String::from_utf8_lossy(v)));
+        }
+    }
+    fn on_end(&mut self, _req: &Request<'_>, res: &mut Response<'_>) {
+        // Answer chunked, with a trailer, to exercise that side too.
+        res.add_trailers(&[("X-Len", self.body.len().to_string().as_bytes())]).unwrap();
+        res.write(format!("{}:", self.body.len()).as_bytes());
+        res.write(&self.body);
+        res.end(format!("|{}", self.trailers).as_bytes());
+    }
+}
+
+#[test]
+fn chunked_bodies_and_trailers_both_ways() {
+    let s = serve(|lp| listen(lp, "127.0.0.1:0", BodyEcho::default()).unwrap());
+    let mut c = s.connect();
+    c.write_all(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-T: 1\r\n\r\n")
+        .unwrap();
+    let r = read_response(&mut c);
+    assert_eq!(r.header("transfer-encoding").as_deref(), Some("chunked"));
+    assert_eq!(String::from_utf8_lossy(&r.body), "11:hello world|X-T=1");
+    assert_eq!(r.trailers, [("X-Len".to_string(), "11".to_string())]);
+}
+
+#[test]
+fn expect_100_continue_is_answered_before_the_body() {
+    let s = serve(|lp| listen(lp, "127.0.0.1:0", BodyEcho::default()).unwrap());
+    let mut c = s.connect();
+    c.write_all(b"PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n").unwrap();
+    let interim = read_response(&mut c);
+    assert_eq!(interim.status, 100);
+    c.write_all(b"abc").unwrap();
+    let r = read_response(&mut c);
+    assert_eq!(r.status, 200);
+    assert_eq!(String::from_utf8_lossy(&r.body), "3:abc|");
+    // Any other expectation: 417.
+    c.write_all(b"PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nExpect: teapot\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut c).status, 417);
+}
+
+#[test]
+fn malformed_requests_get_their_status_and_a_closed_connection() {
+    let s = serve(hello);
+    let long_url = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "a".repeat(9000));
+    let big_header = format!("GET / HTTP/1.1\r\nHost: a\r\nX: {}\r\n\r\n", "a".repeat(17000));
+    let cases: [(&[u8], u16); 8] = [
+        (b"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\n\r\n", 400),
+        (b"GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
+        // RFC 9112 §6.1: a request whose final coding is not chunked is 400; an unknown coding 501.
+        (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: foo, chunked\r\n\r\n", 501),
+        (b"GET / HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n", 400),
+        (long_url.as_bytes(), 414),
+        (big_header.as_bytes(), 431),
+    ];
+    for (raw, status) in cases {
+        let mut c = s.connect();
+        c.write_all(raw).unwrap();
+        let all = read_until_close(&mut c);
+        let text = String::from_utf8_lossy(&all);
+        assert!(text.starts_with(&format!("HTTP/1.1 {status} ")), "{status}: {text:?}");
+        assert!(text.contains("Connection: close\r\n"), "{text:?}");
+    }
+}
+
+#[test]
+fn a_closing_request_ends_the_connection_and_nothing_after_it_is_parsed() {
+    let s = serve(hello);
+    let mut c = s.connect();
+    c.write_all(
+        b"GET /1 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+    )
+    .unwrap();
+    let all = String::from_utf8(read_until_close(&mut c)).unwrap();
+    assert!(all.contains("hello /1"));
+    assert!(!all.contains("smuggled"), "{all}");
+    assert!(all.contains("Connection: close\r\n"));
+}
+
+#[test]
+fn http_1_0_without_keep_alive_closes_and_a_streamed_body_ends_at_close() {
+    let s = serve(|lp| {
+        listen(lp, "127.0.0.1:0", |_: &Request<'_>, res: &mut Response<'_>| {
+            res.write(b"part one, ");
+            res.end(b"part two");
+        })
+        .unwrap()
+    });
+    let mut c = s.connect();
+    c.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+    let all = String::from_utf8(read_until_close(&mut c)).unwrap();
+    assert!(!all.contains("Transfer-Encoding"), "{all}");
+    assert!(all.ends_with("\r\n\r\npart one, part two"), "{all}");
+    // HTTP/1.1: the same body is chunked.
+    let mut c = s.connect();
+    c.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    let r = read_response(&mut c);
+    assert_eq!(r.header("transfer-encoding").as_deref(), Some("chunked"));
+    assert_eq!(r.body, b"part one, part two");
+}
+
+#[test]
+fn head_responses_carry_no_body() {
+    let s = serve(hello);
+    let mut c = s.connect();
+    c.write_all(b"HEAD / HTTP/1.1\r\nHost: a\r\n\r\nGET /next HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        c.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    assert!(head.starts_with(b"HTTP/1.1 200 OK\r\n"));
+    // The next bytes are the second response, not a body.
+    let r = read_response(&mut c);
+    assert_eq!(r.body, b"hello /next");
+}
+
+/// Answers `/slow` after 50 ms and everything else at once: responses must still go out in
+/// request order.
+#[test]
+fn a_late_answer_keeps_its_place_in_the_pipeline() {
+    let s = serve(|lp| {
+        listen(lp, "127.0.0.1:0", |req: &Request<'_>, res: &mut Response<'_>| {
+            if req.url() == "/slow" {
+                let id = res.id();
+                res.lp().set_timeout(Duration::from_millis(50), move |lp| id.end(lp, b"slow"));
+            } else {
+                res.end(b"fast");
+            }
+        })
+        .unwrap()
+    });
+    let mut c = s.connect();
+    c.write_all(b"GET /slow HTTP/1.1\r\nHost: a\r\n\r\nGET /fast HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut c).body, b"slow");
+    assert_eq!(read_response(&mut c).body, b"fast");
+}
+
+fn short_timeouts() -> ServerOptions {
+    let mut o = ServerOptions::default();
+    o.keep_alive_timeout = Duration::from_millis(200);
+    o.headers_timeout = Duration::from_millis(300);
+    o.request_timeout = Duration::from_millis(600);
+    o
+}
+
+#[test]
+fn an_idle_keep_alive_connection_is_closed_after_keep_alive_timeout() {
+    let s = serve(|lp| listen_with(lp, "127.0.0.1:0", short_timeouts(), BodyEcho::default()).unwrap());
+    let mut c = s.connect();
+    c.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    read_response(&mut c);
+    let start = Instant::now();
+    assert!(read_until_close(&mut c).is_empty());
+    let waited = start.elapsed();
+    assert!(waited >= Duration::from_millis(150) && waited < Duration::from_secs(3), "{waited:?}");
+}
+
+#[test]
+fn a_trickled_head_gets_408_after_headers_timeout() {
+    let s = serve(|lp| listen_with(lp, "127.0.0.1:0", short_timeouts(), BodyEcho::default()).unwrap());
+    let mut c = s.connect();
+    let start = Instant::now();
+    c.write_all(b"GET / HTTP/1.1\r\nHo").unwrap();
+    let all = String::from_utf8(read_until_close(&mut c)).unwrap();
+    assert!(all.starts_with("HTTP/1.1 408 "), "{all}");
+    assert!(start.elapsed() < Duration::from_secs(3));
+    // A body that stalls: 408 after request_timeout.
+    let mut c = s.connect();
+    c.write_all(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc").unwrap();
+    let all = String::from_utf8(read_until_close(&mut c)).unwrap();
+    assert!(all.starts_with("HTTP/1.1 408 "), "{all}");
+}
+
+#[test]
+fn max_requests_per_socket_closes_after_the_last_one() {
+    let s = serve(|lp| {
+        let mut o = ServerOptions::default();
+        o.max_requests_per_socket = Some(2);
+        listen_with(lp, "127.0.0.1:0", o, BodyEcho::default()).unwrap()
+    });
+    let mut c = s.connect();
+    c.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    let all = String::from_utf8(read_until_close(&mut c)).unwrap();
+    assert_eq!(all.matches("HTTP/1.1 200 OK").count(), 2, "{all}");
+    assert!(all.contains("Connection: close"));
+}
+
+/// Takes `Upgrade: echo` requests: answers 101 and echoes raw bytes from then on.
+#[derive(Clone)]
+struct EchoUpgrade;
+
+impl Handler for EchoUpgrade {
+    fn on_request(&mut self, _req: &Request<'_>, res: &mut Response<'_>) {
+        res.end(b"plain");
+    }
+    fn on_upgrade(&mut self, up: &mut Upgrade<'_>) -> bool {
+        if up.head().headers().get("upgrade") != Some(b"echo") {
+            return false;
+        }
+        let socket = up.socket();
+        let rest = up.take_rest();
+        let lp = up.lp();
+        socket.write(lp, b"HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: echo\r\n\r\n");
+        socket.write(lp, &rest);
+        socket.set_handler(
+            lp,
+            on_data(|s: &mut Socket<'_>, d: &[u8]| {
+                s.write(d);
+            }),
+        );
+        true
+    }
+}
+
+#[test]
+fn an_upgrade_hands_the_socket_and_the_bytes_after_the_head_to_the_handler() {
+    let s = serve(|lp| listen(lp, "127.0.0.1:0", EchoUpgrade).unwrap());
+    let mut c = s.connect();
+    c.write_all(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nearly").unwrap();
+    let r = read_response(&mut c);
+    assert_eq!(r.status, 101);
+    let mut buf = [0u8; 5];
+    c.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"early");
+    c.write_all(b"later").unwrap();
+    c.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"later");
+    // A declined upgrade is an ordinary request.
+    let mut c = s.connect();
+    c.write_all(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: other\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut c).body, b"plain");
+    // CONNECT without a taker: 405.
+    let mut c = s.connect();
+    c.write_all(b"CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n").unwrap();
+    let all = String::from_utf8(read_until_close(&mut c)).unwrap();
+    assert!(all.starts_with("HTTP/1.1 405 "), "{all}");
+}
+
+#[test]
+fn response_splitting_is_refused() {
+    let s = serve(|lp| {
+        listen(lp, "127.0.0.1:0", |_: &Request<'_>, res: &mut Response<'_>| {
+            let refused = res.set_header("Location", "/a\r\nSet-Cookie: evil=1").is_err();
+            res.end(if refused { b"refused" } else { b"accepted" });
+        })
+        .unwrap()
+    });
+    let mut c = s.connect();
+    c.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut c).body, b"refused");
+}
+
+#[test]
+fn server_close_finishes_in_flight_requests_and_closes_idle_connections() {
+    let s: Served = serve(|lp| {
+        let server = std::rc::Rc::new(std::cell::Cell::new(None));
+        let inner = server.clone();
+        let id = listen(lp, "127.0.0.1:0", move |req: &Request<'_>, res: &mut Response<'_>| {
+            if req.url() == "/close" {
+                if let Some(s) = inner.get() {
+                    netcore_http1::server::ServerId::close(s, res.lp());
+                }
+            }
+            res.end(b"ok");
+        })
+        .unwrap();
+        server.set(Some(id));
+        id
+    });
+    let mut idle = s.connect();
+    idle.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    read_response(&mut idle);
+    let mut c = s.connect();
+    c.write_all(b"GET /close HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    let all = String::from_utf8(read_until_close(&mut c)).unwrap();
+    assert!(all.contains("Connection: close") && all.ends_with("ok"), "{all}");
+    assert!(read_until_close(&mut idle).is_empty());
+    drop((c, idle));
+    s.wait_exit();
+}
+
+#[test]
+fn slow_clients_do_not_starve_others() {
+    // 200 connections trickle a head; a normal client is still served at once.
+    let s = serve(|lp| listen_with(lp, "127.0.0.1:0", short_timeouts(), BodyEcho::default()).unwrap());
+    let slow: Vec<common::Client> = (0..200)
+        .map(|_| {
+            let mut c = s.connect();
+            c.write_all(b"GET / HTTP/1.1\r\nX-Slow: ").unwrap();
+            c
+        })
+        .collect();
+    let mut c = s.connect();
+    let start = Instant::now();
+    c.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut c).status, 200);
+    assert!(start.elapsed() < Duration::from_millis(250));
+    drop(slow);
+}
