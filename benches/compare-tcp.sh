@@ -63,10 +63,7 @@ measure() {
   [[ -z $WINDOW ]] || load+=(--window "$WINDOW")
 
   before=$(cpu_ticks "$SERVER_PID") || die "$name server died before the load"
-  "${PIN_CLIENT[@]}" "${load[@]}" >"$TMP/$name.load" &
-  LOAD_PID=$!
-  wait "$LOAD_PID" || die "load against $name failed (see tcp_load's errors above)"
-  LOAD_PID=""
+  run_load "$TMP/$name.load" "${load[@]}" || die "load against $name failed (see tcp_load's errors above)"
   out=$(<"$TMP/$name.load")
   after=$(cpu_ticks "$SERVER_PID") || die "$name server died during the load"
   stop_server
@@ -80,7 +77,7 @@ measure() {
     esac
   done
   [[ -n $BYTES && -n $GBPS ]] || die "cannot parse tcp_load output: $out"
-  CPU_SECS=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
+  CPU_SECS=$(cpu_seconds "$before" "$after")
 }
 
 pinning="server on CPU 0, client on CPU 1"

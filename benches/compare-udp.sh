@@ -66,10 +66,7 @@ measure() {
     --sockets "$SOCKETS")
 
   before=$(cpu_ticks "$SERVER_PID") || die "$name server died before the load"
-  "${PIN_CLIENT[@]}" "${load[@]}" >"$TMP/$name.load" &
-  LOAD_PID=$!
-  wait "$LOAD_PID" || die "load against $name failed (see udp_load's errors above)"
-  LOAD_PID=""
+  run_load "$TMP/$name.load" "${load[@]}" || die "load against $name failed (see udp_load's errors above)"
   out=$(<"$TMP/$name.load")
   after=$(cpu_ticks "$SERVER_PID") || die "$name server died during the load"
   stop_server
@@ -84,7 +81,7 @@ measure() {
     esac
   done
   [[ -n $DATAGRAMS && -n $LOST && -n $RATE ]] || die "cannot parse udp_load output: $out"
-  CPU_SECS=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
+  CPU_SECS=$(cpu_seconds "$before" "$after")
 }
 
 pinning="server on CPU 0, client on CPU 1"

@@ -1,7 +1,8 @@
 # Shared by benches/compare-*.sh (sourced, not run): cleanup of every process started, CPU
-# pinning, starting a server and waiting for its `listening on` line, CPU accounting from /proc,
-# and ratios. The sourcing script sets COMPARE (its name, for messages and the temp directory)
-# first, and READY_TIMEOUT before it starts a server.
+# pinning, starting a server and waiting for its `listening on` line, running a pinned load
+# client, CPU and memory accounting from /proc, ratios, and installing a missing Debian tool.
+# The sourcing script sets COMPARE (its name, for messages and the temp directory) first, and
+# READY_TIMEOUT before it starts a server.
 
 die() {
   echo "$COMPARE: $*" >&2
@@ -53,10 +54,29 @@ cpu_ticks() {
   echo $((f[11] + f[12]))
 }
 
+# cpu_seconds BEFORE AFTER: the CPU seconds between two cpu_ticks samples, 2 decimals.
+cpu_seconds() {
+  awk -v t=$(($2 - $1)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }'
+}
+
+# rss_bytes PID: resident set size of a live process (VmRSS of /proc/PID/status, proc(5)), in
+# bytes. Memory the process touched, whichever allocator: kernel socket buffers are not in it.
+rss_bytes() {
+  local key value unit
+  while read -r key value unit; do
+    if [[ $key == VmRSS: ]]; then
+      echo $((value * 1024))
+      return 0
+    fi
+  done <"/proc/$1/status" || return 1
+  return 1
+}
+
 # start_server NAME CMD: starts CMD with port 0 pinned to the server CPU and waits (at most
 # READY_TIMEOUT seconds) for its `listening on HOST:PORT` line. Sets SERVER_PID and SERVER_PORT.
 start_server() {
   local name=$1 cmd=$2 fifo="$TMP/$1.stdout" fd line="" partial="" deadline
+  rm -f "$fifo" # left by an earlier server of the same name
   mkfifo "$fifo"
   # `exec` keeps the PID we record the server's own, for /proc/PID/stat and kill.
   "${PIN_SERVER[@]}" bash -c "exec $cmd 0" >"$fifo" &
@@ -98,7 +118,39 @@ stop_server() {
   SERVER_PIDS=("${left[@]}")
 }
 
+# run_load OUT CMD...: runs a load client pinned to the client CPU, stdout to OUT, and waits for
+# it; returns its exit status. Recorded in LOAD_PID meanwhile, so cleanup kills it on any exit.
+run_load() {
+  local out=$1 rc=0
+  shift
+  "${PIN_CLIENT[@]}" "$@" >"$out" &
+  LOAD_PID=$!
+  wait "$LOAD_PID" || rc=$?
+  LOAD_PID=""
+  return "$rc"
+}
+
 # ratio A B: A/B with 2 decimals, or n/a when either is not a number or B is zero.
 ratio() {
   awk -v a="$1" -v b="$2" 'BEGIN { if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'
+}
+
+# require_tool CMD PACKAGE: makes sure CMD is on PATH, installing the Debian PACKAGE with apt-get
+# (through sudo unless root; refreshing the package lists once if the first try fails) when it
+# is not. Dies with what to do by hand if that fails.
+require_tool() {
+  local cmd=$1 pkg=$2
+  command -v "$cmd" >/dev/null 2>&1 && return 0
+  local -a as_root=()
+  if ((EUID != 0)); then
+    command -v sudo >/dev/null 2>&1 || die "$cmd not found, and neither root nor sudo to install it: run 'apt-get install -y $pkg' as root"
+    as_root=(sudo)
+  fi
+  command -v apt-get >/dev/null 2>&1 || die "$cmd not found and no apt-get: install $pkg by hand"
+  echo "$COMPARE: $cmd not found; installing the Debian package $pkg" >&2
+  if ! "${as_root[@]}" apt-get install -y "$pkg" >&2; then
+    "${as_root[@]}" apt-get update >&2 && "${as_root[@]}" apt-get install -y "$pkg" >&2 ||
+      die "could not install $pkg with apt-get (see above); install it by hand"
+  fi
+  command -v "$cmd" >/dev/null 2>&1 || die "$pkg installed but $cmd is still not on PATH"
 }
