@@ -115,7 +115,9 @@ pub(crate) struct Conn {
     flush_queued: bool,
     paused: bool,
     wait: Wait,
-    timer: Option<TimerId>,
+    /// When the current wait runs out, and the timer (which may fire earlier, see [`arm`]).
+    deadline: Option<Instant>,
+    timer: Option<(TimerId, Instant)>,
     date: DateCache,
     date_checked: Option<Instant>,
     /// `timeout=N` for the `Keep-Alive` header.
@@ -162,6 +164,7 @@ pub(crate) fn accept(
         flush_queued: false,
         paused: false,
         wait: Wait::Head { since: now, keep_alive: false },
+        deadline: None,
         timer: None,
         date: DateCache::default(),
         date_checked: None,
@@ -230,7 +233,7 @@ impl SocketHandler for HttpSocket {
         let server = c.server;
         let timer = c.timer.take();
         let handler = c.handler.take();
-        if let Some(t) = timer {
+        if let Some((t, _)) = timer {
             lp.clear_timer(t);
         }
         if let Some(s) = server_state(lp, server) {
@@ -384,7 +387,7 @@ fn upgrade(lp: &mut EventLoop, conn: HandleId, socket: SocketId) {
         // The socket belongs to someone else now: this state only waits for its close.
         c.detached = true;
         c.slots.clear();
-        if let Some(t) = c.timer.take() {
+        if let Some((t, _)) = c.timer.take() {
             lp.clear_timer(t);
         }
         return;
@@ -699,29 +702,45 @@ fn flush(lp: &mut EventLoop, conn: HandleId) {
 /// (Re)arms the connection's timer for what it waits for now.
 fn arm(lp: &mut EventLoop, conn: HandleId) {
     let Some(c) = get(lp, conn) else { return };
-    let deadline = match c.wait {
+    c.deadline = match c.wait {
         Wait::None => None,
         Wait::Head { since, keep_alive: true } => Some(since + c.options.keep_alive_timeout),
         Wait::Head { since, keep_alive: false } => Some(since + c.options.headers_timeout),
         Wait::Body { since } => Some(since + c.options.request_timeout),
     };
-    if let Some(t) = c.timer.take() {
+    // A timer already set to fire no later than the deadline stays: when it fires it looks at
+    // the deadline then and sets itself again for the rest. A request on a keep-alive
+    // connection moves the deadline without touching the timer queue.
+    let Some(deadline) = c.deadline else { return };
+    if c.timer.is_some_and(|(_, at)| at <= deadline) {
+        return;
+    }
+    if let Some((t, _)) = c.timer.take() {
         lp.clear_timer(t);
     }
-    let Some(deadline) = deadline else { return };
     let delay = deadline.saturating_duration_since(lp.now());
     let t = lp.set_timeout(delay, move |lp| expired(lp, conn));
     lp.unref_timer(t);
     if let Some(c) = get(lp, conn) {
-        c.timer = Some(t);
+        c.timer = Some((t, deadline));
     }
 }
 
 /// The timer fired: a head or body that did not come in time gets 408; an idle keep-alive
 /// connection is closed quietly.
 fn expired(lp: &mut EventLoop, conn: HandleId) {
+    let now = lp.now();
     let Some(c) = get(lp, conn) else { return };
     c.timer = None;
+    match c.deadline {
+        None => return,
+        Some(d) if d > now => {
+            // The deadline moved on since the timer was set.
+            arm(lp, conn);
+            return;
+        }
+        Some(_) => {}
+    }
     let socket = c.socket;
     match c.wait {
         Wait::None => {}

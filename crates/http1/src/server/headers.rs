@@ -108,7 +108,7 @@ impl HeaderList {
     }
 
     pub(crate) fn get(&self, name: &str) -> Option<&[u8]> {
-        self.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+        self.raw().find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes())).map(|(_, v)| v)
     }
 
     pub(crate) fn has(&self, name: &str) -> bool {
