@@ -372,3 +372,125 @@ fn slow_clients_do_not_starve_others() {
     assert!(start.elapsed() < Duration::from_millis(250));
     drop(slow);
 }
+
+mod cases;
+
+/// Every request the codec rejects, sent to a live server: the status the codec names, with
+/// `Connection: close`, and the connection closed.
+#[test]
+fn every_rejected_case_gets_its_status_from_a_live_server() {
+    let s = serve(|lp| listen(lp, "127.0.0.1:0", BodyEcho::default()).unwrap());
+    let mut checked = 0;
+    for case in cases::CASES {
+        let cases::Reject(kinds) = case.expect else { continue };
+        let mut c = s.connect();
+        c.write_all(case.raw.as_bytes()).unwrap();
+        // Some cases end mid-body: say so, as a client that stopped sending would.
+        c.stream.shutdown(std::net::Shutdown::Write).unwrap();
+        let all = String::from_utf8_lossy(&read_until_close(&mut c)).into_owned();
+        let ok = kinds.iter().any(|k| all.starts_with(&format!("HTTP/1.1 {} ", k.status())));
+        assert!(ok, "{} (RFC {}): {all:?}", case.name, case.rfc);
+        assert!(all.contains("Connection: close\r\n"), "{}: {all:?}", case.name);
+        checked += 1;
+    }
+    assert!(checked >= 40, "{checked} rejected cases");
+}
+
+/// Streams `total` bytes with backpressure: writes until `write` says stop, goes on at `drain`.
+#[derive(Clone)]
+struct Stream {
+    total: u64,
+    sent: u64,
+    max_queued: usize,
+}
+
+impl Stream {
+    fn pump(&mut self, res: &mut Response<'_>) {
+        let chunk = vec![b'x'; 64 * 1024];
+        while self.sent < self.total {
+            let n = (self.total - self.sent).min(chunk.len() as u64) as usize;
+            self.sent += n as u64;
+            let more = res.write(&chunk[..n]);
+            let queued = res.socket().writable_length(res.lp());
+            self.max_queued = self.max_queued.max(queued);
+            assert!(self.max_queued <= 256 * 1024, "queued {queued} bytes");
+            if !more {
+                return;
+            }
+        }
+        res.end(b"");
+    }
+}
+
+impl Handler for Stream {
+    fn on_request(&mut self, _req: &Request<'_>, res: &mut Response<'_>) {
+        res.set_header("Content-Length", self.total.to_string()).unwrap();
+        self.pump(res);
+    }
+    fn on_drain(&mut self, res: &mut Response<'_>) {
+        self.pump(res);
+    }
+}
+
+#[test]
+fn a_gibibyte_streams_with_bounded_memory() {
+    const TOTAL: u64 = 1 << 30;
+    let s = serve(|lp| listen(lp, "127.0.0.1:0", Stream { total: TOTAL, sent: 0, max_queued: 0 }).unwrap());
+    let mut c = s.connect();
+    c.write_all(b"GET /big HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    // Read the head, then count the body without keeping it.
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        c.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    assert!(String::from_utf8_lossy(&head).contains(&format!("Content-Length: {TOTAL}\r\n")));
+    let mut got = 0u64;
+    let mut buf = vec![0u8; 256 * 1024];
+    while got < TOTAL {
+        let n = c.read(&mut buf).unwrap();
+        assert!(n > 0, "closed after {got} bytes");
+        assert!(buf[..n].iter().all(|b| *b == b'x'));
+        got += n as u64;
+    }
+    assert_eq!(got, TOTAL);
+}
+
+/// Reads bodies at its own pace: pauses the request after each piece and resumes from a timer.
+#[derive(Clone, Default)]
+struct SlowReader {
+    got: usize,
+    pauses: usize,
+}
+
+impl Handler for SlowReader {
+    fn on_request(&mut self, _req: &Request<'_>, _res: &mut Response<'_>) {
+        self.got = 0;
+    }
+    fn on_data(&mut self, req: &Request<'_>, data: Bytes, res: &mut Response<'_>) {
+        self.got += data.len();
+        if self.pauses < 5 {
+            self.pauses += 1;
+            let id = req.id();
+            id.pause(res.lp());
+            res.lp().set_timeout(Duration::from_millis(5), move |lp| id.resume(lp));
+        }
+    }
+    fn on_end(&mut self, _req: &Request<'_>, res: &mut Response<'_>) {
+        res.end(format!("{} {}", self.got, self.pauses).as_bytes());
+    }
+}
+
+#[test]
+fn a_paused_request_body_resumes_where_it_stopped() {
+    let s = serve(|lp| listen(lp, "127.0.0.1:0", SlowReader::default()).unwrap());
+    let mut c = s.connect();
+    let body = vec![b'b'; 4 << 20];
+    write!(c, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: {}\r\n\r\n", body.len()).unwrap();
+    let mut writer = c.stream.try_clone().unwrap();
+    let t = std::thread::spawn(move || writer.write_all(&body).unwrap());
+    let r = read_response(&mut c);
+    t.join().unwrap();
+    assert_eq!(String::from_utf8(r.body).unwrap(), format!("{} 5", 4 << 20));
+}

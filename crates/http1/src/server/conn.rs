@@ -113,6 +113,9 @@ pub(crate) struct Conn {
     /// Inside a dispatch: writes gather in `out` and go out once at the end.
     dispatching: bool,
     flush_queued: bool,
+    /// A `write` returned false: `drain` is owed.
+    need_drain: bool,
+    drain_queued: bool,
     paused: bool,
     wait: Wait,
     /// When the current wait runs out, and the timer (which may fire earlier, see [`arm`]).
@@ -162,6 +165,8 @@ pub(crate) fn accept(
         detached: false,
         dispatching: false,
         flush_queued: false,
+        need_drain: false,
+        drain_queued: false,
         paused: false,
         wait: Wait::Head { since: now, keep_alive: false },
         deadline: None,
@@ -212,15 +217,7 @@ impl SocketHandler for HttpSocket {
     }
 
     fn on_drain(&mut self, socket: &mut Socket<'_>) {
-        let lp = socket.lp();
-        let Some(c) = get(lp, self.conn) else { return };
-        if c.detached {
-            return;
-        }
-        let Some(front) = c.slots.front().map(|s| s.seq) else { return };
-        let id = ResponseId { conn: self.conn, socket: c.socket, seq: front };
-        call(lp, self.conn, |h, lp| h.on_drain(&mut Response { lp, id }));
-        flush(lp, self.conn);
+        drain(socket.lp(), self.conn);
     }
 
     fn on_timeout(&mut self, socket: &mut Socket<'_>) {
@@ -658,12 +655,33 @@ fn retire(lp: &mut EventLoop, conn: HandleId) {
     }
 }
 
+/// Whether the bytes waiting (ours and the socket's) are under the high-water mark; if not,
+/// `drain` is owed once they are.
 fn below_high_water(lp: &mut EventLoop, conn: HandleId) -> bool {
     let Some(c) = lp.handle::<Conn>(conn) else { return false };
     let queued = c.out.len() + c.slots.iter().map(|s| s.pending.len()).sum::<usize>();
     let socket = c.socket;
     let hwm = c.options.high_water_mark;
-    queued + socket.writable_length(lp) < hwm
+    let below = queued + socket.writable_length(lp) < hwm;
+    if !below {
+        if let Some(c) = get(lp, conn) {
+            c.need_drain = true;
+        }
+    }
+    below
+}
+
+/// Emits `drain` to the handler (the response at the front of the queue).
+fn drain(lp: &mut EventLoop, conn: HandleId) {
+    let Some(c) = get(lp, conn) else { return };
+    if c.detached || !c.need_drain {
+        return;
+    }
+    c.need_drain = false;
+    let Some(front) = c.slots.front().map(|s| s.seq) else { return };
+    let id = ResponseId { conn, socket: c.socket, seq: front };
+    call(lp, conn, |h, lp| h.on_drain(&mut Response { lp, id }));
+    flush(lp, conn);
 }
 
 fn schedule_flush(lp: &mut EventLoop, conn: HandleId) {
@@ -683,12 +701,28 @@ fn flush(lp: &mut EventLoop, conn: HandleId) {
     let socket = c.socket;
     let finished = c.closing && c.slots.is_empty();
     let mut out = std::mem::take(&mut c.out);
-    if !out.is_empty() {
-        socket.write(lp, &out);
-        out.clear();
-    }
+    // The socket emits its own `drain` only when its `write` said stop; if ours said stop but
+    // the socket took everything under its mark, `drain` is due now.
+    let socket_full = !out.is_empty() && !socket.write(lp, &out);
+    out.clear();
     let Some(c) = get(lp, conn) else { return };
     c.out = out;
+    if c.need_drain && !socket_full && !c.drain_queued {
+        let hwm = c.options.high_water_mark;
+        let pending: usize = c.slots.iter().map(|s| s.pending.len()).sum();
+        if pending + socket.writable_length(lp) < hwm {
+            if let Some(c) = get(lp, conn) {
+                c.drain_queued = true;
+            }
+            lp.next_tick(move |lp| {
+                if let Some(c) = get(lp, conn) {
+                    c.drain_queued = false;
+                }
+                drain(lp, conn);
+            });
+        }
+    }
+    let Some(c) = get(lp, conn) else { return };
     if c.buf.is_empty() && c.buf.capacity() > 0 && c.slots.is_empty() && c.reading.is_none() {
         // Idle between requests: give the read buffer back (an idle connection costs little).
         c.buf = BytesMut::new();
