@@ -544,3 +544,32 @@ fn two_loops_serve_one_port() {
     cluster.join().unwrap();
     assert!(seen[0] > 0 && seen[1] > 0, "both loops served: {seen:?}");
 }
+
+#[test]
+fn collect_gathers_bodies_up_to_its_limit() {
+    use netcore_http1::server::collect;
+    let s = serve(|lp| {
+        let echo = collect(1000, |req: &Request<'_>, body: Bytes, res: &mut Response<'_>| {
+            res.end(format!("{} {}", req.url(), body.len()).as_bytes())
+        });
+        listen(lp, "127.0.0.1:0", echo).unwrap()
+    });
+    let mut c = s.connect();
+    c.write_all(b"POST /one HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello").unwrap();
+    assert_eq!(read_response(&mut c).body, b"/one 5");
+    c.write_all(b"POST /chunks HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_response(&mut c).body, b"/chunks 5");
+    // Over the limit by its Content-Length: 413 at once, and the connection closes.
+    c.write_all(b"POST /big HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n").unwrap();
+    let all = String::from_utf8(read_until_close(&mut c)).unwrap();
+    assert!(all.starts_with("HTTP/1.1 413 "), "{all}");
+    // Over the limit as it arrives (chunked): 413.
+    let mut c = s.connect();
+    c.write_all(b"POST /big HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n").unwrap();
+    for _ in 0..3 {
+        c.write_all(format!("1f4\r\n{}\r\n", "x".repeat(500)).as_bytes()).unwrap();
+    }
+    let all = String::from_utf8(read_until_close(&mut c)).unwrap();
+    assert!(all.starts_with("HTTP/1.1 413 "), "{all}");
+}

@@ -20,6 +20,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod collect;
 mod conn;
 mod handler;
 mod headers;
@@ -32,6 +33,7 @@ use std::time::Duration;
 use netcore::{EventLoop, HandleId, Ready};
 use netcore_tcp::{Address, Error, Socket};
 
+pub use collect::{collect, Collect};
 pub use handler::{Handler, ServerHandler};
 pub use headers::HeaderError;
 pub use request::{Request, RequestId};
