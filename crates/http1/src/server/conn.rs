@@ -10,6 +10,7 @@
 //! ```
 
 use std::collections::VecDeque;
+use std::rc::Rc;
 use std::time::{Instant, SystemTime};
 
 use bytes::BytesMut;
@@ -21,7 +22,7 @@ use super::headers::HeaderList;
 use super::request::{Request, RequestId};
 use super::response::{Response, ResponseId};
 use super::upgrade::Upgrade;
-use super::{server_state, ServerOptions};
+use super::{server_state, Config};
 use crate::proto::encode::{write_response_head, write_response_head_iter, BodyLength, DateCache};
 use crate::proto::{
     ChunkedEncoder, ErrorKind, ParseError, RequestDecoder, RequestEvent, RequestHead, Version,
@@ -100,7 +101,8 @@ pub(crate) struct Conn {
     buf: BytesMut,
     out: Vec<u8>,
     slots: VecDeque<Slot>,
-    spare: Vec<Slot>,
+    /// A finished slot kept for the next request (its header buffers stay allocated).
+    spare: Option<Slot>,
     /// Sequence number of the next request, and of the request whose body is being read.
     next_seq: u64,
     reading: Option<(u64, RequestHead)>,
@@ -123,9 +125,8 @@ pub(crate) struct Conn {
     timer: Option<(TimerId, Instant)>,
     date: DateCache,
     date_checked: Option<Instant>,
-    /// `timeout=N` for the `Keep-Alive` header.
-    keep_alive_hint: Box<[u8]>,
-    options: ServerOptions,
+    /// The server's settings, shared by its connections.
+    config: Rc<Config>,
 }
 
 /// The socket's handler: forwards every event to the connection state.
@@ -144,7 +145,7 @@ pub(crate) fn accept(
     socket: &mut Socket<'_>,
     server: HandleId,
     handler: Box<dyn Handler>,
-    options: ServerOptions,
+    config: Rc<Config>,
 ) -> HttpSocket {
     let id = socket.id();
     let lp = socket.lp();
@@ -153,11 +154,11 @@ pub(crate) fn accept(
         socket: id,
         server,
         handler: Some(handler),
-        decoder: RequestDecoder::new(options.limits),
+        decoder: RequestDecoder::new(config.options.limits),
         buf: BytesMut::new(),
         out: Vec::new(),
         slots: VecDeque::new(),
-        spare: Vec::new(),
+        spare: None,
         next_seq: 0,
         reading: None,
         upgrade: None,
@@ -173,8 +174,7 @@ pub(crate) fn accept(
         timer: None,
         date: DateCache::default(),
         date_checked: None,
-        keep_alive_hint: format!("timeout={}", options.keep_alive_timeout.as_secs()).into_bytes().into(),
-        options,
+        config,
     };
     let hid = lp.insert_handle(conn, no_ready);
     // The socket keeps the loop alive, not its HTTP state.
@@ -282,8 +282,12 @@ fn dispatch(lp: &mut EventLoop, conn: HandleId) {
                 let seq = c.next_seq;
                 c.next_seq += 1;
                 let keep_alive = info.is_some_and(|i| i.keep_alive);
-                let mut slot = c.spare.pop().unwrap_or_else(Slot::new);
+                let mut slot = c.spare.take().unwrap_or_else(Slot::new);
                 slot.reset(seq, &head, keep_alive);
+                if c.slots.capacity() == 0 {
+                    // One at a time is the common case; pipelining grows it.
+                    c.slots.reserve_exact(1);
+                }
                 c.slots.push_back(slot);
                 let now = lp.now();
                 if let Some(c) = get(lp, conn) {
@@ -519,12 +523,13 @@ pub(crate) fn write_body(lp: &mut EventLoop, id: ResponseId, data: &[u8], last: 
         return false;
     }
     let closing_server = c.closing || server_closing;
-    let max_reached = c.options.max_requests_per_socket.is_some_and(|max| c.next_seq >= u64::from(max));
+    let max_reached =
+        c.config.options.max_requests_per_socket.is_some_and(|max| c.next_seq >= u64::from(max));
     let mut date_value = [0u8; 29];
     let fresh = date(c, now);
     date_value[..fresh.len().min(29)].copy_from_slice(&fresh[..fresh.len().min(29)]);
-    let Conn { slots, out, keep_alive_hint, .. } = c;
-    let keep_alive_hint = &keep_alive_hint[..];
+    let Conn { slots, out, config, .. } = c;
+    let keep_alive_hint = &config.keep_alive_hint[..];
     let slot = &mut slots[index];
     let at_front = index == 0;
     let mut pending = std::mem::take(&mut slot.pending);
@@ -643,8 +648,8 @@ fn retire(lp: &mut EventLoop, conn: HandleId) {
         if let Some(next) = c.slots.front_mut() {
             c.out.append(&mut next.pending);
         }
-        if c.spare.len() < 2 {
-            c.spare.push(done);
+        if c.spare.is_none() {
+            c.spare = Some(done);
         }
     }
     if c.slots.is_empty() {
@@ -661,7 +666,7 @@ fn below_high_water(lp: &mut EventLoop, conn: HandleId) -> bool {
     let Some(c) = lp.handle::<Conn>(conn) else { return false };
     let queued = c.out.len() + c.slots.iter().map(|s| s.pending.len()).sum::<usize>();
     let socket = c.socket;
-    let hwm = c.options.high_water_mark;
+    let hwm = c.config.options.high_water_mark;
     let below = queued + socket.writable_length(lp) < hwm;
     if !below {
         if let Some(c) = get(lp, conn) {
@@ -708,7 +713,7 @@ fn flush(lp: &mut EventLoop, conn: HandleId) {
     let Some(c) = get(lp, conn) else { return };
     c.out = out;
     if c.need_drain && !socket_full && !c.drain_queued {
-        let hwm = c.options.high_water_mark;
+        let hwm = c.config.options.high_water_mark;
         let pending: usize = c.slots.iter().map(|s| s.pending.len()).sum();
         if pending + socket.writable_length(lp) < hwm {
             if let Some(c) = get(lp, conn) {
@@ -738,9 +743,9 @@ fn arm(lp: &mut EventLoop, conn: HandleId) {
     let Some(c) = get(lp, conn) else { return };
     c.deadline = match c.wait {
         Wait::None => None,
-        Wait::Head { since, keep_alive: true } => Some(since + c.options.keep_alive_timeout),
-        Wait::Head { since, keep_alive: false } => Some(since + c.options.headers_timeout),
-        Wait::Body { since } => Some(since + c.options.request_timeout),
+        Wait::Head { since, keep_alive: true } => Some(since + c.config.options.keep_alive_timeout),
+        Wait::Head { since, keep_alive: false } => Some(since + c.config.options.headers_timeout),
+        Wait::Body { since } => Some(since + c.config.options.request_timeout),
     };
     // A timer already set to fire no later than the deadline stays: when it fires it looks at
     // the deadline then and sets itself again for the rest. A request on a keep-alive

@@ -28,6 +28,7 @@ mod request;
 mod response;
 mod upgrade;
 
+use std::rc::Rc;
 use std::time::Duration;
 
 use netcore::{EventLoop, HandleId, Ready};
@@ -86,12 +87,26 @@ impl Default for ServerOptions {
     }
 }
 
+/// What every connection of a server reads: its options, and the `Keep-Alive` value they imply.
+struct Config {
+    options: ServerOptions,
+    /// `timeout=N` for the `Keep-Alive` header.
+    keep_alive_hint: Box<[u8]>,
+}
+
+impl Config {
+    fn new(options: ServerOptions) -> Rc<Config> {
+        let hint = format!("timeout={}", options.keep_alive_timeout.as_secs()).into_bytes().into();
+        Rc::new(Config { options, keep_alive_hint: hint })
+    }
+}
+
 /// The server's state, in the loop's slab.
 struct Server {
     tcp: Option<netcore_tcp::ServerId>,
     handler: Option<Box<dyn DynServerHandler>>,
     conns: Vec<HandleId>,
-    options: ServerOptions,
+    config: Rc<Config>,
     closing: bool,
     closed: bool,
 }
@@ -123,7 +138,7 @@ pub fn listen_with(
         tcp: None,
         handler: Some(Box::new(handler)),
         conns: Vec::new(),
-        options: options.clone(),
+        config: Config::new(options.clone()),
         closing: false,
         closed: false,
     };
@@ -153,9 +168,9 @@ impl netcore_tcp::ServerHandler for TcpSide {
 
     fn on_connection(&mut self, socket: &mut Socket<'_>) -> conn::HttpSocket {
         let state = server_state(socket.lp(), self.server);
-        let (handler, options) = match state {
-            Some(s) => (s.handler.take(), s.options.clone()),
-            None => (None, ServerOptions::default()),
+        let (handler, config) = match state {
+            Some(s) => (s.handler.take(), s.config.clone()),
+            None => (None, Config::new(ServerOptions::default())),
         };
         let per_conn = match handler {
             Some(mut h) => {
@@ -170,7 +185,7 @@ impl netcore_tcp::ServerHandler for TcpSide {
                 res.end(b"");
             }),
         };
-        conn::accept(socket, self.server, per_conn, options)
+        conn::accept(socket, self.server, per_conn, config)
     }
 
     fn on_listening(&mut self, lp: &mut EventLoop, _server: netcore_tcp::ServerId) {
@@ -219,7 +234,6 @@ impl ServerId {
             return;
         }
         s.closing = true;
-        s.options.max_requests_per_socket = Some(0);
         let tcp = s.tcp;
         if let Some(t) = tcp {
             t.close(lp);
