@@ -573,3 +573,19 @@ fn collect_gathers_bodies_up_to_its_limit() {
     let all = String::from_utf8(read_until_close(&mut c)).unwrap();
     assert!(all.starts_with("HTTP/1.1 413 "), "{all}");
 }
+
+#[test]
+fn a_client_that_ends_its_side_still_gets_a_late_answer() {
+    let s = serve(|lp| {
+        listen(lp, "127.0.0.1:0", |_: &Request<'_>, res: &mut Response<'_>| {
+            let id = res.id();
+            res.lp().set_timeout(Duration::from_millis(30), move |lp| id.end(lp, b"late"));
+        })
+        .unwrap()
+    });
+    let mut c = s.connect();
+    c.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    c.stream.shutdown(std::net::Shutdown::Write).unwrap();
+    let all = String::from_utf8(read_until_close(&mut c)).unwrap();
+    assert!(all.starts_with("HTTP/1.1 200 OK\r\n") && all.ends_with("late"), "{all}");
+}

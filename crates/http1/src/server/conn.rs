@@ -209,10 +209,14 @@ impl SocketHandler for HttpSocket {
         if c.detached {
             return;
         }
-        // A request cut short gets no answer; between requests this is a normal goodbye.
+        // The peer will send nothing more (the server's sockets are half-open, as Node's): the
+        // responses it is owed still go out, then ours ends. A request cut short gets no
+        // answer; between requests this is a normal goodbye.
         c.closing = true;
+        let socket = c.socket;
         if c.decoder.decode_eof().is_err() || c.slots.is_empty() {
             c.detached = true;
+            socket.end(lp);
         }
     }
 

@@ -70,6 +70,7 @@ pub struct ServerOptions {
     /// `write` returns false once this many bytes wait for the socket (default 64 KiB).
     pub high_water_mark: usize,
     /// The listener's and sockets' own settings (backlog, `SO_REUSEPORT`, idle `timeout`…).
+    /// Sockets are always half-open (`allow_half_open`), as Node's HTTP server makes them.
     pub tcp: netcore_tcp::ServerOptions,
 }
 
@@ -144,7 +145,11 @@ pub fn listen_with(
     };
     let hid = lp.insert_handle(state, no_ready);
     lp.unref_handle(hid);
-    let tcp = netcore_tcp::listen_with(lp, addr, options.tcp.clone(), TcpSide { server: hid });
+    // Half-open, as Node's HTTP server: a client that ends its side after a request still gets
+    // the answer; the connection ends once the responses it is owed are out.
+    let mut tcp_options = options.tcp.clone();
+    tcp_options.socket.allow_half_open = true;
+    let tcp = netcore_tcp::listen_with(lp, addr, tcp_options, TcpSide { server: hid });
     let tcp = match tcp {
         Ok(t) => t,
         Err(e) => {
