@@ -589,3 +589,56 @@ fn a_client_that_ends_its_side_still_gets_a_late_answer() {
     let all = String::from_utf8(read_until_close(&mut c)).unwrap();
     assert!(all.starts_with("HTTP/1.1 200 OK\r\n") && all.ends_with("late"), "{all}");
 }
+
+/// Streams 5 MB per request, several responses at once: each response's progress is kept by
+/// its id, and `drain` continues the one at the front.
+#[derive(Clone, Default)]
+struct Streams {
+    open: Vec<(netcore_http1::server::ResponseId, u64)>,
+}
+
+impl Streams {
+    const TOTAL: u64 = 5_000_000;
+
+    fn pump(&mut self, res: &mut Response<'_>) {
+        let Some(i) = self.open.iter().position(|(id, _)| *id == res.id()) else { return };
+        let chunk = vec![b'y'; 64 * 1024];
+        loop {
+            let sent = &mut self.open[i].1;
+            if *sent >= Self::TOTAL {
+                res.end(b"");
+                self.open.remove(i);
+                return;
+            }
+            let n = (Self::TOTAL - *sent).min(chunk.len() as u64) as usize;
+            *sent += n as u64;
+            if !res.write(&chunk[..n]) {
+                return;
+            }
+        }
+    }
+}
+
+impl Handler for Streams {
+    fn on_request(&mut self, _req: &Request<'_>, res: &mut Response<'_>) {
+        res.set_header("Content-Length", Self::TOTAL.to_string()).unwrap();
+        self.open.push((res.id(), 0));
+        self.pump(res);
+    }
+    fn on_drain(&mut self, res: &mut Response<'_>) {
+        self.pump(res);
+    }
+}
+
+/// Two pipelined 5 MB responses: the second fills its own buffer past the high-water mark while
+/// the first is on the wire, and the first must still get `drain` (it once did not).
+#[test]
+fn pipelined_streams_both_finish() {
+    let s = serve(|lp| listen(lp, "127.0.0.1:0", Streams::default()).unwrap());
+    let mut c = s.connect();
+    c.write_all(b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    for _ in 0..2 {
+        let r = read_response(&mut c);
+        assert_eq!(r.body.len() as u64, Streams::TOTAL);
+    }
+}

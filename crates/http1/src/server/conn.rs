@@ -36,6 +36,9 @@ pub(crate) struct Slot {
     pub(crate) trailers: Option<HeaderList>,
     pub(crate) head_sent: bool,
     pub(crate) ended: bool,
+    /// Its `write` returned false: `drain` is owed to it once it is on the wire and the socket
+    /// has room.
+    need_drain: bool,
     body: BodyLength,
     chunked: ChunkedEncoder,
     /// Bytes of this response written before it reached the front of the queue.
@@ -54,6 +57,7 @@ impl Slot {
         self.trailers = None;
         self.head_sent = false;
         self.ended = false;
+        self.need_drain = false;
         self.body = BodyLength::None;
         self.chunked = ChunkedEncoder::new();
         self.pending.clear();
@@ -70,6 +74,7 @@ impl Slot {
             trailers: None,
             head_sent: false,
             ended: false,
+            need_drain: false,
             body: BodyLength::None,
             chunked: ChunkedEncoder::new(),
             pending: Vec::new(),
@@ -115,8 +120,6 @@ pub(crate) struct Conn {
     /// Inside a dispatch: writes gather in `out` and go out once at the end.
     dispatching: bool,
     flush_queued: bool,
-    /// A `write` returned false: `drain` is owed.
-    need_drain: bool,
     drain_queued: bool,
     paused: bool,
     wait: Wait,
@@ -166,7 +169,6 @@ pub(crate) fn accept(
         detached: false,
         dispatching: false,
         flush_queued: false,
-        need_drain: false,
         drain_queued: false,
         paused: false,
         wait: Wait::Head { since: now, keep_alive: false },
@@ -622,7 +624,7 @@ pub(crate) fn write_body(lp: &mut EventLoop, id: ResponseId, data: &[u8], last: 
         retire(lp, id.conn);
     }
     schedule_flush(lp, id.conn);
-    below_high_water(lp, id.conn)
+    below_high_water(lp, id)
 }
 
 /// Sends an interim (1xx) response ahead of the final one.
@@ -664,18 +666,22 @@ fn retire(lp: &mut EventLoop, conn: HandleId) {
     }
 }
 
-/// Whether the bytes waiting (ours and the socket's) are under the high-water mark; if not,
-/// `drain` is owed once they are.
-fn below_high_water(lp: &mut EventLoop, conn: HandleId) -> bool {
-    let Some(c) = lp.handle::<Conn>(conn) else { return false };
-    let queued = c.out.len() + c.slots.iter().map(|s| s.pending.len()).sum::<usize>();
-    let socket = c.socket;
+/// Whether the bytes waiting for this response are under the high-water mark; if not, `drain` is
+/// owed once they are. For the response on the wire that is what the socket and `out` hold; for
+/// a later one, what it has buffered (it cannot leave before the ones ahead of it, and must not
+/// hold up their `drain`).
+fn below_high_water(lp: &mut EventLoop, id: ResponseId) -> bool {
+    let Some(c) = lp.handle::<Conn>(id.conn) else { return false };
     let hwm = c.config.options.high_water_mark;
-    let below = queued + socket.writable_length(lp) < hwm;
+    let front = c.slots.front().map_or(true, |s| s.seq == id.seq);
+    let queued = if front {
+        c.out.len() + c.socket.writable_length(lp)
+    } else {
+        c.slots.iter().find(|s| s.seq == id.seq).map_or(0, |s| s.pending.len())
+    };
+    let below = queued < hwm;
     if !below {
-        if let Some(c) = get(lp, conn) {
-            c.need_drain = true;
-        }
+        with_slot(lp, id, |s| s.need_drain = true);
     }
     below
 }
@@ -683,12 +689,13 @@ fn below_high_water(lp: &mut EventLoop, conn: HandleId) -> bool {
 /// Emits `drain` to the handler (the response at the front of the queue).
 fn drain(lp: &mut EventLoop, conn: HandleId) {
     let Some(c) = get(lp, conn) else { return };
-    if c.detached || !c.need_drain {
+    if c.detached {
         return;
     }
-    c.need_drain = false;
-    let Some(front) = c.slots.front().map(|s| s.seq) else { return };
-    let id = ResponseId { conn, socket: c.socket, seq: front };
+    let socket = c.socket;
+    let Some(front) = c.slots.front_mut().filter(|s| s.need_drain) else { return };
+    front.need_drain = false;
+    let id = ResponseId { conn, socket, seq: front.seq };
     call(lp, conn, |h, lp| h.on_drain(&mut Response { lp, id }));
     flush(lp, conn);
 }
@@ -716,10 +723,10 @@ fn flush(lp: &mut EventLoop, conn: HandleId) {
     out.clear();
     let Some(c) = get(lp, conn) else { return };
     c.out = out;
-    if c.need_drain && !socket_full && !c.drain_queued {
+    let front_waits = c.slots.front().is_some_and(|s| s.need_drain);
+    if front_waits && !socket_full && !c.drain_queued {
         let hwm = c.config.options.high_water_mark;
-        let pending: usize = c.slots.iter().map(|s| s.pending.len()).sum();
-        if pending + socket.writable_length(lp) < hwm {
+        if socket.writable_length(lp) < hwm {
             if let Some(c) = get(lp, conn) {
                 c.drain_queued = true;
             }
