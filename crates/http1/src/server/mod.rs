@@ -70,7 +70,8 @@ pub struct ServerOptions {
     /// `write` returns false once this many bytes wait for the socket (default 64 KiB).
     pub high_water_mark: usize,
     /// The listener's and sockets' own settings (backlog, `SO_REUSEPORT`, idle `timeout`…).
-    /// Sockets are always half-open (`allow_half_open`), as Node's HTTP server makes them.
+    /// Sockets are always half-open (`allow_half_open`), as Node's HTTP server makes them, and
+    /// default to `no_delay` (Node's `noDelay: true`).
     pub tcp: netcore_tcp::ServerOptions,
 }
 
@@ -83,7 +84,12 @@ impl Default for ServerOptions {
             max_requests_per_socket: None,
             limits: Limits::default(),
             high_water_mark: netcore_tcp::DEFAULT_HIGH_WATER_MARK,
-            tcp: netcore_tcp::ServerOptions::default(),
+            tcp: {
+                // Node's HTTP server turns Nagle's algorithm off (`noDelay: true`).
+                let mut tcp = netcore_tcp::ServerOptions::default();
+                tcp.socket.no_delay = true;
+                tcp
+            },
         }
     }
 }
