@@ -1,0 +1,231 @@
+//! What a request is made from (Node's `http.request(options)`): method, host, port, path,
+//! headers, the agent to use, the timeout.
+
+use std::time::Duration;
+
+use super::agent::AgentId;
+use super::error::Error;
+use super::proxy::Proxy;
+use super::url::Url;
+
+/// Which agent a request's connection comes from (Node's `agent` option).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AgentChoice {
+    /// The loop's global agent ([`Agent::global`](super::Agent::global)): keep-alive, as Node's
+    /// `http.globalAgent` since Node 19. The default.
+    #[default]
+    Global,
+    /// This agent.
+    Agent(AgentId),
+    /// No agent (Node's `agent: false`): a fresh connection, closed after the response
+    /// (`Connection: close`).
+    None,
+}
+
+/// A request's settings (Node's `http.request` options). Build one with
+/// [`RequestOptions::new`] or [`RequestOptions::from_url`] and the chained setters, or start from
+/// `default()` (a `GET /` to `localhost:80`) and assign fields.
+///
+/// ```
+/// use std::time::Duration;
+/// use netcore_http1::client::RequestOptions;
+/// let opts = RequestOptions::from_url("http://127.0.0.1:8080/upload")?
+///     .method("POST")
+///     .header("Content-Type", "text/plain")
+///     .timeout(Duration::from_secs(5));
+/// assert_eq!((opts.host.as_str(), opts.port, opts.path.as_str()), ("127.0.0.1", 8080, "/upload"));
+/// # Ok::<(), netcore_http1::client::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RequestOptions {
+    /// The method, case kept (default `GET`).
+    pub method: String,
+    /// The server's host name or address, IPv6 without brackets (default `localhost`).
+    pub host: String,
+    /// The server's port (default 80).
+    pub port: u16,
+    /// The request target: path and query (default `/`).
+    pub path: String,
+    /// Header fields, in order, names with their case kept. A `Host` is added (first) unless
+    /// present or [`set_host`](Self::set_host) is false; `Connection` is added unless present;
+    /// `Content-Length` or `Transfer-Encoding: chunked` is added from how the body is written.
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// Where the connection comes from (default [`AgentChoice::Global`]).
+    pub agent: AgentChoice,
+    /// Emit [`on_timeout`](super::ResponseHandler::on_timeout) after this long without socket
+    /// activity once the request has a socket (Node's `timeout` option; default none).
+    pub timeout: Option<Duration>,
+    /// Destroy the request with [`Error::TimedOut`] when [`timeout`](Self::timeout) passes,
+    /// after `on_timeout` (default false: Node leaves it to the handler).
+    pub abort_on_timeout: bool,
+    /// Add a `Host` header when the headers have none (Node's `setHost`; default true).
+    pub set_host: bool,
+    /// How long a body held back for `Expect: 100-continue` waits for the server's
+    /// `100 Continue` before it is sent anyway (default [`DEFAULT_CONTINUE_TIMEOUT`]; `None`
+    /// waits for the 100 or a final response however long they take). RFC 9110 §10.1.1: a
+    /// client need not wait indefinitely, since a server may not know the expectation.
+    pub continue_timeout: Option<Duration>,
+    /// Send the request through this forward proxy, its target in absolute form (default none;
+    /// see [`proxy_from_env`](Self::proxy_from_env) for `HTTP_PROXY`). The connection, and the
+    /// agent's pool, are the proxy's.
+    pub proxy: Option<Proxy>,
+}
+
+/// How long a body held for `Expect: 100-continue` waits for `100 Continue` (1 s, as curl).
+pub const DEFAULT_CONTINUE_TIMEOUT: Duration = Duration::from_secs(1);
+
+impl Default for RequestOptions {
+    fn default() -> Self {
+        Self {
+            method: "GET".into(),
+            host: "localhost".into(),
+            port: 80,
+            path: "/".into(),
+            headers: Vec::new(),
+            agent: AgentChoice::Global,
+            timeout: None,
+            abort_on_timeout: false,
+            set_host: true,
+            continue_timeout: Some(DEFAULT_CONTINUE_TIMEOUT),
+            proxy: None,
+        }
+    }
+}
+
+impl RequestOptions {
+    /// A request for `method path` to `host:port`.
+    pub fn new(method: &str, host: &str, port: u16, path: &str) -> Self {
+        Self { method: method.into(), host: host.into(), port, path: path.into(), ..Self::default() }
+    }
+
+    /// A `GET` of an `http://` URL (see [`Url::parse`]).
+    pub fn from_url(url: &str) -> Result<Self, Error> {
+        let url = Url::parse(url)?;
+        Ok(Self::new("GET", url.host(), url.port(), url.path()))
+    }
+
+    /// Sets the method.
+    pub fn method(mut self, method: &str) -> Self {
+        self.method = method.into();
+        self
+    }
+
+    /// Appends a header field.
+    pub fn header(mut self, name: &str, value: impl AsRef<[u8]>) -> Self {
+        self.headers.push((name.into(), value.as_ref().to_vec()));
+        self
+    }
+
+    /// Sets the agent.
+    pub fn agent(mut self, agent: AgentChoice) -> Self {
+        self.agent = agent;
+        self
+    }
+
+    /// Sets the timeout.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sets [`abort_on_timeout`](Self::abort_on_timeout).
+    pub fn abort_on_timeout(mut self, abort: bool) -> Self {
+        self.abort_on_timeout = abort;
+        self
+    }
+
+    /// Sets the proxy.
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxy = Some(proxy);
+        self
+    }
+
+    /// Uses the proxy the environment names for this request's host and port: `http_proxy` (or
+    /// `HTTP_PROXY`) unless `no_proxy` (or `NO_PROXY`) excludes the target (see
+    /// [`Proxy::for_target`]). An opt-in, as in Node (`NODE_USE_ENV_PROXY`): nothing reads
+    /// the environment otherwise.
+    ///
+    /// ```
+    /// use netcore_http1::client::RequestOptions;
+    /// let opts = RequestOptions::from_url("http://127.0.0.1:8080/")?.proxy_from_env()?;
+    /// # Ok::<(), netcore_http1::client::Error>(())
+    /// ```
+    pub fn proxy_from_env(mut self) -> Result<Self, Error> {
+        self.proxy = Proxy::from_env(&self.host, self.port)?;
+        Ok(self)
+    }
+
+    /// The first value of a header, matched case-insensitively.
+    pub fn get_header(&self, name: &str) -> Option<&[u8]> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| &v[..])
+    }
+
+    /// `host:port` of the origin (`[v6]:port` for IPv6).
+    pub(crate) fn authority(&self) -> String {
+        authority(&self.host, self.port, true)
+    }
+
+    /// What the connection goes to, and the agent's pool key: the proxy if there is one.
+    pub(crate) fn connect_to(&self) -> String {
+        self.proxy.as_ref().map_or_else(|| self.authority(), Proxy::authority)
+    }
+
+    /// The request target: as given, or in absolute form through a proxy (RFC 9112 §3.2.2;
+    /// `CONNECT` keeps its authority form).
+    pub(crate) fn target(&self) -> String {
+        match &self.proxy {
+            Some(_) if self.method != "CONNECT" => {
+                format!("http://{}{}", authority(&self.host, self.port, false), self.path)
+            }
+            _ => self.path.clone(),
+        }
+    }
+}
+
+/// `host:port`, IPv6 in brackets; the port left out when it is 80 and `always_port` is false
+/// (the form of a `Host` header, RFC 9110 §7.2).
+pub(crate) fn authority(host: &str, port: u16, always_port: bool) -> String {
+    let host = if host.contains(':') { format!("[{host}]") } else { host.to_string() };
+    if port == 80 && !always_port {
+        host
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+/// What [`get`](super::get) accepts: a URL string or [`RequestOptions`].
+pub trait ToRequestOptions {
+    /// The options this stands for.
+    fn to_request_options(self) -> Result<RequestOptions, Error>;
+}
+
+impl ToRequestOptions for RequestOptions {
+    fn to_request_options(self) -> Result<RequestOptions, Error> {
+        Ok(self)
+    }
+}
+
+impl ToRequestOptions for &str {
+    fn to_request_options(self) -> Result<RequestOptions, Error> {
+        RequestOptions::from_url(self)
+    }
+}
+
+impl ToRequestOptions for &String {
+    fn to_request_options(self) -> Result<RequestOptions, Error> {
+        RequestOptions::from_url(self)
+    }
+}
+
+impl ToRequestOptions for String {
+    fn to_request_options(self) -> Result<RequestOptions, Error> {
+        RequestOptions::from_url(&self)
+    }
+}
+
+impl ToRequestOptions for &Url {
+    fn to_request_options(self) -> Result<RequestOptions, Error> {
+        Ok(RequestOptions::new("GET", self.host(), self.port(), self.path()))
+    }
+}

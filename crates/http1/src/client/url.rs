@@ -1,0 +1,208 @@
+//! The `http://host:port/path?query` URLs a request can be made from (the part of WHATWG URL
+//! parsing that `http.get(url)` needs, without a URL crate).
+
+use std::fmt;
+
+/// Why a URL string cannot be requested.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UrlError {
+    /// No `scheme://` prefix (`ERR_INVALID_URL`).
+    MissingScheme,
+    /// A scheme other than `http:`; `https:` waits for the TLS layer (`ERR_INVALID_PROTOCOL`).
+    UnsupportedProtocol {
+        /// The scheme given, with its colon (`"https:"`).
+        protocol: String,
+    },
+    /// User information (`user:pass@`) in the authority: not supported yet (`ERR_INVALID_URL`).
+    UserInfo,
+    /// An empty or malformed host (`ERR_INVALID_URL`).
+    InvalidHost,
+    /// A port that is not a number in `1..=65535` (`ERR_INVALID_URL`).
+    InvalidPort,
+    /// The path or query holds a space, a control character or a non-ASCII byte: percent-encode
+    /// it first (`ERR_UNESCAPED_CHARACTERS`).
+    InvalidPath,
+}
+
+impl UrlError {
+    /// Node's error code for the same URL.
+    pub fn code(&self) -> &'static str {
+        match self {
+            UrlError::UnsupportedProtocol { .. } => "ERR_INVALID_PROTOCOL",
+            UrlError::InvalidPath => "ERR_UNESCAPED_CHARACTERS",
+            _ => "ERR_INVALID_URL",
+        }
+    }
+}
+
+impl fmt::Display for UrlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UrlError::MissingScheme => f.write_str("url has no scheme"),
+            UrlError::UnsupportedProtocol { protocol } => {
+                write!(f, "protocol {protocol:?} not supported, expected \"http:\"")
+            }
+            UrlError::UserInfo => f.write_str("user information in urls is not supported"),
+            UrlError::InvalidHost => f.write_str("url has an invalid host"),
+            UrlError::InvalidPort => f.write_str("url has an invalid port"),
+            UrlError::InvalidPath => f.write_str("url path contains unescaped characters"),
+        }
+    }
+}
+
+impl std::error::Error for UrlError {}
+
+/// An `http:` URL split into what a request needs. The fragment is dropped (it never goes to
+/// the server); an empty path becomes `/`.
+///
+/// ```
+/// use netcore_http1::client::Url;
+/// let url = Url::parse("http://example.com:8080/a/b?x=1#top")?;
+/// assert_eq!((url.host(), url.port(), url.path()), ("example.com", 8080, "/a/b?x=1"));
+/// let url = Url::parse("HTTP://[::1]?q")?;
+/// assert_eq!((url.host(), url.port(), url.path()), ("::1", 80, "/?q"));
+/// assert_eq!(Url::parse("https://example.com/").unwrap_err().code(), "ERR_INVALID_PROTOCOL");
+/// # Ok::<(), netcore_http1::client::UrlError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Url {
+    host: String,
+    port: u16,
+    path: String,
+}
+
+impl Url {
+    /// Parses `http://host[:port][/path][?query][#fragment]`. The scheme and host are
+    /// case-insensitive (the host is lowercased, as WHATWG URL does); an IPv6 host is written in
+    /// brackets and returned without them.
+    pub fn parse(input: &str) -> Result<Url, UrlError> {
+        let input = input.trim_matches(|c: char| c.is_ascii_whitespace() || c.is_ascii_control());
+        let (scheme, rest) = input.split_once("://").ok_or(UrlError::MissingScheme)?;
+        if scheme.is_empty() || !scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b)) {
+            return Err(UrlError::MissingScheme);
+        }
+        if !scheme.eq_ignore_ascii_case("http") {
+            return Err(UrlError::UnsupportedProtocol {
+                protocol: format!("{}:", scheme.to_ascii_lowercase()),
+            });
+        }
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(end);
+        if authority.contains('@') {
+            return Err(UrlError::UserInfo);
+        }
+        let (host, port) = split_authority(authority)?;
+        let tail = tail.split_once('#').map_or(tail, |(before, _)| before);
+        let path = if tail.starts_with('/') { tail.to_string() } else { format!("/{tail}") };
+        // RFC 9112 §3.2: what goes on the request line is ASCII without whitespace.
+        if !path.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(UrlError::InvalidPath);
+        }
+        Ok(Url { host, port, path })
+    }
+
+    /// The host name or address (without IPv6 brackets).
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The port (80 when the URL names none).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The path and query (Node's `path`), at least `/`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+/// `host[:port]` or `[v6][:port]`.
+fn split_authority(authority: &str) -> Result<(String, u16), UrlError> {
+    let (host, port) = if let Some(inner) = authority.strip_prefix('[') {
+        let (v6, after) = inner.split_once(']').ok_or(UrlError::InvalidHost)?;
+        if v6.is_empty() || !v6.bytes().all(|b| b.is_ascii_hexdigit() || b":.".contains(&b)) {
+            return Err(UrlError::InvalidHost);
+        }
+        let port = match after {
+            "" => None,
+            p => Some(p.strip_prefix(':').ok_or(UrlError::InvalidHost)?),
+        };
+        (v6, port)
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    };
+    let host_ok = !host.is_empty()
+        && (authority.starts_with('[')
+            || host.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b)));
+    if !host_ok {
+        return Err(UrlError::InvalidHost);
+    }
+    let port = match port {
+        // `http://host:/` is the default port, as WHATWG URL reads it.
+        None | Some("") => 80,
+        Some(p) if p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => match p.parse::<u16>() {
+            Ok(n) if n > 0 => n,
+            _ => return Err(UrlError::InvalidPort),
+        },
+        Some(_) => return Err(UrlError::InvalidPort),
+    };
+    Ok((host.to_ascii_lowercase(), port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_forms_a_request_uses() {
+        let cases: &[(&str, (&str, u16, &str))] = &[
+            ("http://a", ("a", 80, "/")),
+            ("http://a/", ("a", 80, "/")),
+            ("http://A.Example:81", ("a.example", 81, "/")),
+            ("http://a:/x", ("a", 80, "/x")),
+            ("http://a?q=1", ("a", 80, "/?q=1")),
+            ("http://a/p?q#f", ("a", 80, "/p?q")),
+            ("http://a#f", ("a", 80, "/")),
+            ("http://127.0.0.1:8080/x/y", ("127.0.0.1", 8080, "/x/y")),
+            ("http://[::1]:3000/z", ("::1", 3000, "/z")),
+            ("http://[::ffff:1.2.3.4]", ("::ffff:1.2.3.4", 80, "/")),
+            ("  http://a/  ", ("a", 80, "/")),
+        ];
+        for (input, (host, port, path)) in cases {
+            let url = Url::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!((url.host(), url.port(), url.path()), (*host, *port, *path), "{input}");
+        }
+    }
+
+    #[test]
+    fn rejects_with_a_typed_error() {
+        let cases: &[(&str, UrlError)] = &[
+            ("example.com/", UrlError::MissingScheme),
+            ("://a", UrlError::MissingScheme),
+            ("https://a/", UrlError::UnsupportedProtocol { protocol: "https:".into() }),
+            ("FTP://a/", UrlError::UnsupportedProtocol { protocol: "ftp:".into() }),
+            ("http://u:p@a/", UrlError::UserInfo),
+            ("http:///x", UrlError::InvalidHost),
+            ("http://a b/", UrlError::InvalidHost),
+            ("http://[::1/", UrlError::InvalidHost),
+            ("http://[zz]/", UrlError::InvalidHost),
+            ("http://[::1]x/", UrlError::InvalidHost),
+            ("http://a:0/", UrlError::InvalidPort),
+            ("http://a:65536/", UrlError::InvalidPort),
+            ("http://a:-1/", UrlError::InvalidPort),
+            ("http://a:8o/", UrlError::InvalidPort),
+            ("http://a/b c", UrlError::InvalidPath),
+            ("http://a/\u{e9}", UrlError::InvalidPath),
+        ];
+        for (input, want) in cases {
+            assert_eq!(Url::parse(input).as_ref(), Err(want), "{input}");
+        }
+        assert_eq!(UrlError::InvalidPath.code(), "ERR_UNESCAPED_CHARACTERS");
+        assert_eq!(UrlError::InvalidHost.code(), "ERR_INVALID_URL");
+    }
+}
