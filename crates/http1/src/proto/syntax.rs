@@ -1,34 +1,25 @@
 //! Byte classes of RFC 9110 §5.6 shared by the parser, the framing rules, the chunked codec and
 //! the serializer: one table, one trim.
 
-/// `tchar` (RFC 9110 §5.6.2), as a table so the hot loops do one load per byte.
-static TCHAR: [bool; 256] = {
+/// A byte class as a table, so the hot loops do one load per byte: ASCII letters and digits, and
+/// the bytes of `others`.
+const fn alphanumeric_and(others: &[u8]) -> [bool; 256] {
     let mut table = [false; 256];
     let mut i = 0;
     while i < 256 {
-        let b = i as u8;
-        table[i] = b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'!' | b'#'
-                    | b'$'
-                    | b'%'
-                    | b'&'
-                    | b'\''
-                    | b'*'
-                    | b'+'
-                    | b'-'
-                    | b'.'
-                    | b'^'
-                    | b'_'
-                    | b'`'
-                    | b'|'
-                    | b'~'
-            );
+        table[i] = (i as u8).is_ascii_alphanumeric();
         i += 1;
     }
+    let mut j = 0;
+    while j < others.len() {
+        table[others[j] as usize] = true;
+        j += 1;
+    }
     table
-};
+}
+
+/// `tchar` (RFC 9110 §5.6.2).
+static TCHAR: [bool; 256] = alphanumeric_and(b"!#$%&'*+-.^_`|~");
 
 /// Whether `b` is a `tchar`.
 pub(crate) fn is_tchar(b: u8) -> bool {
@@ -36,38 +27,8 @@ pub(crate) fn is_tchar(b: u8) -> bool {
 }
 
 /// The bytes a `Host` value may hold (RFC 3986 §3.2.2 `reg-name`, `IP-literal` brackets and
-/// `:port`: unreserved, sub-delims, `%`, `:`, `[`, `]`), as a table.
-static HOST_CHAR: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        table[i] = b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'-' | b'.'
-                    | b'_'
-                    | b'~'
-                    | b'!'
-                    | b'$'
-                    | b'&'
-                    | b'\''
-                    | b'('
-                    | b')'
-                    | b'*'
-                    | b'+'
-                    | b','
-                    | b';'
-                    | b'='
-                    | b':'
-                    | b'%'
-                    | b'['
-                    | b']'
-            );
-        i += 1;
-    }
-    table
-};
+/// `:port`: unreserved, sub-delims, `%`, `:`, `[`, `]`).
+static HOST_CHAR: [bool; 256] = alphanumeric_and(b"-._~!$&'()*+,;=:%[]");
 
 /// Whether every byte of `s` may appear in a `Host` value.
 pub(crate) fn is_host(s: &[u8]) -> bool {
