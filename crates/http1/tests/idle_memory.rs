@@ -6,41 +6,15 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
 use netcore::EventLoop;
 use netcore_http1::server::{listen_with, Request, Response, ServerOptions};
 
-struct Counting;
-
-static HEAP: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: forwards every call to the system allocator unchanged; only counts sizes.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        HEAP.fetch_add(l.size() as isize, Ordering::Relaxed);
-        // SAFETY: same layout contract as the caller's.
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        HEAP.fetch_sub(l.size() as isize, Ordering::Relaxed);
-        // SAFETY: `p` was allocated by `System` with layout `l`.
-        unsafe { System.dealloc(p, l) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        HEAP.fetch_add(new as isize - l.size() as isize, Ordering::Relaxed);
-        // SAFETY: `p` was allocated by `System` with layout `l`.
-        unsafe { System.realloc(p, l, new) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: netcore_testkit::Counting = netcore_testkit::Counting;
 
 const CONNECTIONS: usize = 10_000;
 const WARM: usize = 1_000;
@@ -85,10 +59,10 @@ fn ten_thousand_idle_keep_alive_connections_cost_under_two_kibibytes_each() {
         }
     };
     wait_for(&mut lp, format!("held {WARM}"));
-    let before = HEAP.load(Ordering::Relaxed);
+    let before = netcore_testkit::live_bytes();
     writeln!(node.stdin.as_mut().unwrap(), "go").unwrap();
     wait_for(&mut lp, format!("held {CONNECTIONS}"));
-    let after = HEAP.load(Ordering::Relaxed);
+    let after = netcore_testkit::live_bytes();
     assert_eq!(server.connection_count(&lp), CONNECTIONS);
     let per_conn = (after - before) as f64 / (CONNECTIONS - WARM) as f64;
     println!("heap per idle keep-alive connection: {per_conn:.0} bytes ({CONNECTIONS} connections)");

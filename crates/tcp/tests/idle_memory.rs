@@ -5,41 +5,15 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Duration;
 
 use netcore::EventLoop;
 use netcore_tcp::{listen, on_data, Socket};
 
-struct Counting;
-
-static HEAP: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: forwards every call to the system allocator unchanged; only counts sizes.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        HEAP.fetch_add(l.size() as isize, Ordering::Relaxed);
-        // SAFETY: same layout contract as the caller's.
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        HEAP.fetch_sub(l.size() as isize, Ordering::Relaxed);
-        // SAFETY: `p` was allocated by `System` with layout `l`.
-        unsafe { System.dealloc(p, l) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        HEAP.fetch_add(new as isize - l.size() as isize, Ordering::Relaxed);
-        // SAFETY: `p` was allocated by `System` with layout `l`.
-        unsafe { System.realloc(p, l, new) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: netcore_testkit::Counting = netcore_testkit::Counting;
 
 const CONNECTIONS: usize = 10_000;
 
@@ -70,13 +44,13 @@ fn ten_thousand_idle_connections_cost_under_a_kibibyte_each() {
     });
     // Warm the loop's own buffers before the baseline.
     lp.run_once(Some(Duration::ZERO)).unwrap();
-    let before = HEAP.load(Ordering::Relaxed);
+    let before = netcore_testkit::live_bytes();
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     let mut after = None;
     while std::time::Instant::now() < deadline {
         lp.run_once(Some(Duration::from_millis(50))).unwrap();
         if server.connection_count(&lp) == CONNECTIONS {
-            after = Some(HEAP.load(Ordering::Relaxed));
+            after = Some(netcore_testkit::live_bytes());
             break;
         }
     }

@@ -166,20 +166,8 @@ pub fn read_until_close(c: &mut Client) -> Vec<u8> {
     all
 }
 
-/// Raises the soft `RLIMIT_NOFILE` to at least `want` (never lowers it); panics if the hard limit
-/// is lower (the test would not mean anything).
-#[allow(unsafe_code)]
-pub fn ensure_nofile(want: libc::rlim_t) {
-    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-    // SAFETY: getrlimit writes one `rlimit` into the valid, exclusively borrowed struct we pass.
-    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) }, 0);
-    assert!(want <= lim.rlim_max, "this test needs {want} descriptors; the hard limit is {}", lim.rlim_max);
-    if lim.rlim_cur < want {
-        lim.rlim_cur = want;
-        // SAFETY: setrlimit only reads the valid `rlimit` we pass.
-        assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) }, 0);
-    }
-}
+#[allow(unused_imports)] // each test binary uses some of them
+pub use netcore_testkit::ensure_nofile;
 
 /// This process's resident memory in bytes (`VmRSS` of /proc/self/status).
 pub fn rss_bytes() -> usize {

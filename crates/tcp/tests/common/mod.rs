@@ -388,36 +388,8 @@ impl SocketHandler for Recorder {
     }
 }
 
-/// The soft and hard `RLIMIT_NOFILE`.
-#[allow(unsafe_code)]
-pub fn nofile_limit() -> (libc::rlim_t, libc::rlim_t) {
-    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-    // SAFETY: getrlimit writes one `rlimit` into the valid, exclusively borrowed struct we pass.
-    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
-    assert_eq!(rc, 0, "getrlimit: {}", std::io::Error::last_os_error());
-    (lim.rlim_cur, lim.rlim_max)
-}
-
-/// Sets the soft `RLIMIT_NOFILE` of this process (the hard limit is kept).
-#[allow(unsafe_code)]
-pub fn set_nofile_soft(soft: libc::rlim_t) {
-    let (_, hard) = nofile_limit();
-    assert!(soft <= hard, "soft limit {soft} above the hard limit {hard}");
-    let lim = libc::rlimit { rlim_cur: soft, rlim_max: hard };
-    // SAFETY: setrlimit only reads the valid `rlimit` we pass; it changes no memory of ours.
-    let rc = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) };
-    assert_eq!(rc, 0, "setrlimit: {}", std::io::Error::last_os_error());
-}
-
-/// Raises the soft `RLIMIT_NOFILE` to at least `want` (never lowers it); panics if the hard limit
-/// is too low for the test to mean anything.
-pub fn ensure_nofile(want: libc::rlim_t) {
-    let (soft, hard) = nofile_limit();
-    assert!(want <= hard, "this test needs {want} descriptors but the hard limit is {hard}");
-    if soft < want {
-        set_nofile_soft(want);
-    }
-}
+#[allow(unused_imports)] // each test binary uses some of them
+pub use netcore_testkit::{ensure_nofile, nofile_limit, set_nofile_soft};
 
 /// Descriptors open in this process now.
 pub fn open_fds() -> usize {

@@ -1,0 +1,98 @@
+//! Helpers the workspace's tests share (a dev-dependency only): a counting global allocator, to
+//! measure heap per connection and prove hot paths allocate nothing, and the process's
+//! file-descriptor limit, for tests that hold thousands of sockets.
+//!
+//! ```
+//! // In a test binary: every allocation of the process is counted.
+//! #[global_allocator]
+//! static ALLOC: netcore_testkit::Counting = netcore_testkit::Counting;
+//!
+//! let before = netcore_testkit::thread_allocations();
+//! let v: Vec<u8> = Vec::with_capacity(16);
+//! assert_eq!(netcore_testkit::thread_allocations() - before, 1);
+//! assert!(netcore_testkit::live_bytes() >= 16);
+//! # drop(v);
+//! ```
+#![deny(missing_docs)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicIsize, Ordering};
+
+/// A global allocator that forwards to the system allocator and counts: the bytes live in the
+/// whole process, and the allocations made by the current thread. Install it with
+/// `#[global_allocator]` in a test binary.
+#[derive(Debug)]
+pub struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Bytes allocated and not yet freed, by every thread (while [`Counting`] is installed).
+pub fn live_bytes() -> isize {
+    LIVE.load(Ordering::Relaxed)
+}
+
+/// Allocations (and reallocations) made by this thread so far.
+pub fn thread_allocations() -> usize {
+    ALLOCATIONS.with(Cell::get)
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the counters are an atomic
+// and a const-initialised thread-local `Cell`, neither of which allocates.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, passed on as is.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: `ptr` was allocated by `System` through this allocator with `layout`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract, passed on as is.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+/// The soft and hard `RLIMIT_NOFILE` of this process.
+#[allow(unsafe_code)]
+pub fn nofile_limit() -> (libc::rlim_t, libc::rlim_t) {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit writes one `rlimit` into the valid, exclusively borrowed struct we pass.
+    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
+    assert_eq!(rc, 0, "getrlimit: {}", std::io::Error::last_os_error());
+    (lim.rlim_cur, lim.rlim_max)
+}
+
+/// Sets the soft `RLIMIT_NOFILE` of this process (the hard limit is kept).
+#[allow(unsafe_code)]
+pub fn set_nofile_soft(soft: libc::rlim_t) {
+    let (_, hard) = nofile_limit();
+    assert!(soft <= hard, "soft limit {soft} above the hard limit {hard}");
+    let lim = libc::rlimit { rlim_cur: soft, rlim_max: hard };
+    // SAFETY: setrlimit only reads the valid `rlimit` we pass; it changes no memory of ours.
+    let rc = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) };
+    assert_eq!(rc, 0, "setrlimit: {}", std::io::Error::last_os_error());
+}
+
+/// Raises the soft `RLIMIT_NOFILE` to at least `want` (never lowers it); panics if the hard limit
+/// is too low for the test to mean anything.
+pub fn ensure_nofile(want: libc::rlim_t) {
+    let (soft, hard) = nofile_limit();
+    assert!(want <= hard, "this test needs {want} descriptors but the hard limit is {hard}");
+    if soft < want {
+        set_nofile_soft(want);
+    }
+}
