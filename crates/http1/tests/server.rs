@@ -277,13 +277,9 @@ impl Handler for EchoUpgrade {
         let lp = up.lp();
         socket.write(lp, b"HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: echo\r\n\r\n");
         socket.write(lp, &rest);
-        socket.set_handler(
-            lp,
-            on_data(|s: &mut Socket<'_>, d: &[u8]| {
-                s.write(d);
-            }),
-        );
-        true
+        up.accept(on_data(|s: &mut Socket<'_>, d: &[u8]| {
+            s.write(d);
+        }))
     }
 }
 
@@ -300,6 +296,8 @@ fn an_upgrade_hands_the_socket_and_the_bytes_after_the_head_to_the_handler() {
     c.write_all(b"later").unwrap();
     c.read_exact(&mut buf).unwrap();
     assert_eq!(&buf, b"later");
+    // The accepted socket is no longer an HTTP connection of the server.
+    assert_eq!(s.connection_count(), 0);
     // A declined upgrade is an ordinary request.
     let mut c = s.connect();
     c.write_all(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: other\r\n\r\n").unwrap();

@@ -47,13 +47,9 @@ impl Handler for Peer {
             lp,
             b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nping",
         );
-        socket.set_handler(
-            lp,
-            on_data(|s: &mut Socket<'_>, d: &[u8]| {
-                s.write(d);
-            }),
-        );
-        true
+        up.accept(on_data(|s: &mut Socket<'_>, d: &[u8]| {
+            s.write(d);
+        }))
     }
 }
 

@@ -115,6 +115,8 @@ pub(crate) struct Conn {
     upgrade: Option<RequestHead>,
     /// No more requests are read: the connection ends once the queued responses are out.
     closing: bool,
+    /// The socket was given to another handler ([`Upgrade::accept`]).
+    handed_over: bool,
     /// The socket was handed to another handler or is closing: ignore its events.
     detached: bool,
     /// Inside a dispatch: writes gather in `out` and go out once at the end.
@@ -166,6 +168,7 @@ pub(crate) fn accept(
         reading: None,
         upgrade: None,
         closing: false,
+        handed_over: false,
         detached: false,
         dispatching: false,
         flush_queued: false,
@@ -232,23 +235,37 @@ impl SocketHandler for HttpSocket {
     }
 
     fn on_close(&mut self, lp: &mut EventLoop, _id: SocketId, _had_error: bool) {
-        let Some(c) = get(lp, self.conn) else { return };
-        let server = c.server;
-        let timer = c.timer.take();
-        let handler = c.handler.take();
-        if let Some((t, _)) = timer {
-            lp.clear_timer(t);
+        release(lp, self.conn);
+    }
+}
+
+/// The connection is over for HTTP (its socket closed, or was handed to another protocol): the
+/// handler's `on_close`, then the state goes.
+fn release(lp: &mut EventLoop, conn: HandleId) {
+    let Some(c) = get(lp, conn) else { return };
+    let server = c.server;
+    let timer = c.timer.take();
+    let handler = c.handler.take();
+    if let Some((t, _)) = timer {
+        lp.clear_timer(t);
+    }
+    if let Some(s) = server_state(lp, server) {
+        if let Some(i) = s.conns.iter().position(|h| *h == conn) {
+            s.conns.swap_remove(i);
         }
-        if let Some(s) = server_state(lp, server) {
-            if let Some(i) = s.conns.iter().position(|h| *h == self.conn) {
-                s.conns.swap_remove(i);
-            }
-        }
-        if let Some(mut h) = handler {
-            h.on_close(lp);
-        }
-        lp.remove_handle(self.conn);
-        super::maybe_closed(lp, server);
+    }
+    if let Some(mut h) = handler {
+        h.on_close(lp);
+    }
+    lp.remove_handle(conn);
+    super::maybe_closed(lp, server);
+}
+
+/// [`Upgrade::accept`]: the socket now belongs to `handler`; this connection's HTTP state is
+/// released once the `upgrade` callback returns.
+pub(crate) fn hand_over(lp: &mut EventLoop, conn: HandleId) {
+    if let Some(c) = get(lp, conn) {
+        c.handed_over = true;
     }
 }
 
@@ -385,18 +402,24 @@ fn upgrade(lp: &mut EventLoop, conn: HandleId, socket: SocketId) {
     // Responses to earlier requests go out first.
     flush(lp, conn);
     let Some(mut h) = get(lp, conn).and_then(|c| c.handler.take()) else { return };
-    let mut up = Upgrade { lp, socket, head, rest };
+    let mut up = Upgrade { lp, conn, socket, head, rest };
     let taken = h.on_upgrade(&mut up);
     let Upgrade { head, rest, .. } = up;
     let Some(c) = get(lp, conn) else { return };
     c.handler = Some(h);
     if taken {
-        // The socket belongs to someone else now: this state only waits for its close.
         c.detached = true;
         c.slots.clear();
+        let handed_over = c.handed_over;
         if let Some((t, _)) = c.timer.take() {
             lp.clear_timer(t);
         }
+        if handed_over {
+            // Another handler has the socket: its close will not reach this state.
+            release(lp, conn);
+        }
+        // Otherwise the socket still reports here (the handler pipes it, say): the state waits
+        // for its close and `on_close`.
         return;
     }
     c.decoder.decline_upgrade();

@@ -76,7 +76,7 @@ pub trait Handler: 'static {
     /// A request asked to switch protocols (`upgrade`: `Connection: upgrade` with `Upgrade`) or
     /// to open a tunnel (`connect`: `CONNECT`). Return true to take the socket: answer on it
     /// (`101 Switching Protocols`, or `200` for a tunnel) and give it a new handler with
-    /// [`SocketId::set_handler`]; the bytes after the head are in [`Upgrade::rest`]. The
+    /// [`Upgrade::accept`]; the bytes after the head are in [`Upgrade::rest`]. The
     /// default declines: an `Upgrade` request is then handled as an ordinary request, and a
     /// `CONNECT` gets `405 Method Not Allowed`.
     fn on_upgrade(&mut self, upgrade: &mut Upgrade<'_>) -> bool {

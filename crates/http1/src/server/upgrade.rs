@@ -2,15 +2,16 @@
 //! the socket, the head, and the bytes that came after the head.
 
 use bytes::Bytes;
-use netcore::EventLoop;
-use netcore_tcp::SocketId;
+use netcore::{EventLoop, HandleId};
+use netcore_tcp::{SocketHandler, SocketId};
 
 use crate::proto::RequestHead;
 
 /// What [`Handler::on_upgrade`](super::Handler::on_upgrade) gets: answer on [`socket`](Self::socket)
-/// yourself and give it a new handler with [`SocketId::set_handler`].
+/// yourself and give it to its new protocol with [`accept`](Self::accept).
 pub struct Upgrade<'a> {
     pub(crate) lp: &'a mut EventLoop,
+    pub(crate) conn: HandleId,
     pub(crate) socket: SocketId,
     pub(crate) head: RequestHead,
     pub(crate) rest: Bytes,
@@ -47,6 +48,20 @@ impl Upgrade<'_> {
     /// new protocol. Taking them leaves an empty buffer.
     pub fn take_rest(&mut self) -> Bytes {
         std::mem::take(&mut self.rest)
+    }
+
+    /// Gives the socket to `handler` (a WebSocket connection, a tunnel…): every later event of
+    /// the socket goes there, and the HTTP connection is released (its handler's `on_close`
+    /// runs after `on_upgrade` returns). Return true from `on_upgrade` after calling it.
+    ///
+    /// Taking the socket without `accept` (returning true and, say, piping it) keeps the HTTP
+    /// connection until the socket closes, and its `on_close` comes then.
+    pub fn accept(&mut self, handler: impl SocketHandler) -> bool {
+        let taken = self.socket.set_handler(self.lp, handler);
+        if taken {
+            super::conn::hand_over(self.lp, self.conn);
+        }
+        taken
     }
 
     /// The bytes after the head, without taking them.

@@ -18,6 +18,7 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// A server running on a loop thread; stopped when dropped.
 pub struct Served {
     pub addr: SocketAddr,
+    server: ServerId,
     remote: Remote,
     thread: Option<JoinHandle<()>>,
 }
@@ -29,14 +30,14 @@ pub fn serve(setup: impl FnOnce(&mut EventLoop) -> ServerId + Send + 'static) ->
         let mut lp = EventLoop::new().unwrap();
         let server = setup(&mut lp);
         let addr = server.address(&lp).unwrap().to_string().parse::<SocketAddr>().unwrap();
-        tx.send((addr, lp.remote())).unwrap();
+        tx.send((addr, server, lp.remote())).unwrap();
         // A watchdog: no test runs this long.
         let t = lp.set_timeout(Duration::from_secs(60), |_| panic!("server loop ran 60 s"));
         lp.unref_timer(t);
         lp.run().unwrap();
     });
-    let (addr, remote) = rx.recv_timeout(READ_TIMEOUT).unwrap();
-    Served { addr, remote, thread: Some(thread) }
+    let (addr, server, remote) = rx.recv_timeout(READ_TIMEOUT).unwrap();
+    Served { addr, server, remote, thread: Some(thread) }
 }
 
 impl Served {
@@ -44,6 +45,14 @@ impl Served {
         let stream = TcpStream::connect(self.addr).unwrap();
         stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
         Client { stream, buf: BytesMut::new() }
+    }
+
+    /// The server's open HTTP connections, asked on its loop.
+    pub fn connection_count(&self) -> usize {
+        let (tx, rx) = mpsc::channel();
+        let server = self.server;
+        self.remote.post(move |lp| tx.send(server.connection_count(lp)).unwrap()).unwrap();
+        rx.recv_timeout(READ_TIMEOUT).unwrap()
     }
 
     /// Waits for the loop to end by itself (the server closed and nothing else is left).
