@@ -457,3 +457,342 @@ fn http_file_server_closes_the_file_when_the_client_goes_away() {
     let out = curl(&[&format!("http://{}/hello.txt", server.1)]);
     assert!(out.ends_with(HELLO), "{out}");
 }
+
+/// A port nothing listens on: bound, not listening, so connects are refused and nobody else can
+/// take the port while the socket is kept.
+fn refused_port() -> (socket2::Socket, u16) {
+    let reserved = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    reserved.bind(&"127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap().into()).unwrap();
+    let port = reserved.local_addr().unwrap().as_socket().unwrap().port();
+    (reserved, port)
+}
+
+/// A Node.js server running `script`, which must print `listening on ADDR` first; killed on drop.
+fn node_server(script: &str) -> Server {
+    let mut child = Command::new("node").args(["-e", script]).stdout(Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("node printed {line:?}"));
+    Server(child, addr.to_string())
+}
+
+/// `http_get` with these arguments: its exit status, stdout and stderr.
+fn http_get(args: &[&str]) -> std::process::Output {
+    Command::new(example("http_get")).args(args).stdin(Stdio::null()).output().unwrap()
+}
+
+#[test]
+fn http_get_prints_the_body_and_with_i_the_head_as_received() {
+    let server = Server::start("http_hello");
+    let url = format!("http://{}/", server.1);
+    let out = http_get(&[&url]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(out.stdout, b"Hello, world!\n");
+    // `-i`: the status line and the fields as the server sent them, CRLF line ends, as curl -i.
+    let out = http_get(&[&url, "-i"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"), "{text}");
+    assert!(text.contains("\r\nContent-Length: 14\r\n"), "{text}");
+    assert!(text.ends_with("\r\n\r\nHello, world!\n"), "{text}");
+    // The same head as curl prints.
+    let curl = curl(&[&url]);
+    let (ours, theirs) = (text.split("\r\n\r\n").next(), curl.split("\r\n\r\n").next());
+    let strip_date = |h: &str| h.lines().filter(|l| !l.starts_with("Date: ")).collect::<Vec<_>>().join("\n");
+    assert_eq!(strip_date(ours.unwrap()), strip_date(theirs.unwrap()));
+}
+
+#[test]
+fn http_get_streams_a_chunked_binary_body_as_it_arrives() {
+    // The first chunk (every byte value) goes out at once; the rest only after `/release` is
+    // requested: http_get must have printed the first chunk while the response is still open.
+    // (After 5 s the server gives up waiting and `/release` answers `late`.)
+    let script = r#"
+const http = require('http');
+let held = null;
+const server = http.createServer((req, res) => {
+  if (req.url === '/release') {
+    if (!held) return res.end('late');
+    res.end('ok'); held.write('second '); held.end('and last\n'); held = null; return;
+  }
+  res.writeHead(200, 'Fine Thanks', { 'X-Mixed-Case': 'Yes', 'content-type': 'application/octet-stream' });
+  res.write(Buffer.from([...Array(256).keys()]));
+  held = res;
+  setTimeout(() => { if (held === res) { held = null; res.end('gave up\n'); } }, 5000);
+});
+server.listen(0, '127.0.0.1', () => console.log('listening on 127.0.0.1:' + server.address().port));
+"#;
+    let server = node_server(script);
+    let mut child = Command::new(example("http_get"))
+        .args([&format!("http://{}/stream", server.1), "-i"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut head = String::new();
+    while !head.ends_with("\r\n\r\n") {
+        assert!(stdout.read_line(&mut head).unwrap() > 0, "{head}");
+    }
+    // The reason phrase and the fields as received, in their order and case.
+    assert!(head.starts_with("HTTP/1.1 200 Fine Thanks\r\nX-Mixed-Case: Yes\r\ncontent-type: "), "{head}");
+    assert!(head.contains("\r\nTransfer-Encoding: chunked\r\n"), "{head}");
+    let mut first = [0u8; 256];
+    stdout.read_exact(&mut first).unwrap();
+    assert!(first.iter().enumerate().all(|(i, &b)| b as usize == i), "{first:?}");
+    let release =
+        run(Command::new("curl").args(["-s", "--max-time", "10", &format!("http://{}/release", server.1)]));
+    assert_eq!(release, "ok");
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest, "second and last\n");
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn http_get_reports_errors_with_nodes_codes() {
+    let (_reserved, port) = refused_port();
+    let out = http_get(&[&format!("http://127.0.0.1:{port}/")]);
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("ECONNREFUSED") && stderr.contains("refused"), "{stderr}");
+    let out = http_get(&["https://example.com/"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ERR_INVALID_PROTOCOL"), "{out:?}");
+}
+
+/// `curl -s -i` through the proxy at `proxy`, with extra arguments.
+fn curl_via(proxy: &Server, args: &[&str]) -> String {
+    curl(&[&["-x", &format!("http://{}", proxy.1)], args].concat())
+}
+
+#[test]
+fn http_proxy_forwards_requests_in_absolute_form() {
+    let hello = Server::start("http_hello");
+    let proxy = Server::start("http_proxy");
+    let out = curl_via(&proxy, &[&format!("http://{}/", hello.1)]);
+    assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+    assert!(
+        out.contains("\r\nContent-Type: text/plain\r\n") && out.contains("\r\nVia: 1.1 netcore\r\n"),
+        "{out}"
+    );
+    assert!(out.ends_with("\r\n\r\nHello, world!\n"), "{out}");
+    // A request for the proxy itself (origin form) is refused.
+    let out = curl(&[&format!("http://{}/", proxy.1)]);
+    assert!(out.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{out}");
+}
+
+#[test]
+fn http_proxy_forwards_the_body_and_drops_hop_by_hop_fields() {
+    let echo = Server::start("http_echo");
+    let proxy = Server::start("http_proxy");
+    let url = format!("http://{}/upload?x=1", echo.1);
+    let fields = [
+        "Proxy-Connection: keep-alive",
+        "Proxy-Authorization: Basic Zm9vOmJhcg==",
+        "Connection: keep-alive, X-Hop",
+        "X-Hop: dropped",
+        "TE: trailers",
+        "X-End-To-End: Kept",
+    ];
+    let headers: Vec<&str> = fields.iter().flat_map(|f| ["-H", f]).collect();
+    let out = curl_via(&proxy, &[&headers[..], &["-d", "hello through the proxy", &url]].concat());
+    assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+    let json = out.split("\r\n\r\n").nth(1).unwrap();
+    // Origin form upstream, `Host` from the URL, the end-to-end fields in order, `Via` added.
+    let want_start =
+        format!(r#"{{"method":"POST","url":"/upload?x=1","version":"1.1","headers":[["Host","{}"]"#, echo.1);
+    assert!(json.starts_with(&want_start), "{json}");
+    assert!(
+        json.contains(r#"["X-End-To-End","Kept"]"#) && json.contains(r#"["Via","1.1 netcore"]"#),
+        "{json}"
+    );
+    for hop in ["Proxy-Connection", "Proxy-Authorization", "X-Hop", "TE", "keep-alive, X-Hop"] {
+        assert!(!json.contains(&format!("\"{hop}\"")), "{hop} forwarded: {json}");
+    }
+    // base64("hello through the proxy")
+    assert!(json.contains(r#""body_base64":"aGVsbG8gdGhyb3VnaCB0aGUgcHJveHk=""#), "{json}");
+    // A chunked upload arrives chunked: its `Transfer-Encoding` (and `Trailer`) belonged to the
+    // hop, the origin gets the proxy's own.
+    let out = curl_via(
+        &proxy,
+        &["-H", "Transfer-Encoding: chunked", "-H", "Trailer: X-Sum", "--data-binary", "chunked body", &url],
+    );
+    let json = out.split("\r\n\r\n").nth(1).unwrap();
+    assert!(json.contains(r#"["Transfer-Encoding","chunked"]"#), "{json}");
+    assert!(json.contains(r#""body_base64":"Y2h1bmtlZCBib2R5""#) && !json.contains(r#""Trailer""#), "{json}");
+}
+
+#[test]
+fn http_proxy_answers_502_when_the_origin_refuses() {
+    let proxy = Server::start("http_proxy");
+    let (_reserved, port) = refused_port();
+    let out = curl_via(&proxy, &[&format!("http://127.0.0.1:{port}/")]);
+    assert!(out.starts_with("HTTP/1.1 502 Bad Gateway\r\n"), "{out}");
+    assert!(
+        out.ends_with(&format!(
+            "\r\n\r\nbad gateway: connection to 127.0.0.1:{port} refused (ECONNREFUSED)\n"
+        )),
+        "{out}"
+    );
+    // The same through CONNECT: the 502 comes on the raw socket, then it closes.
+    let mut c = proxy.connect();
+    write!(c, "CONNECT 127.0.0.1:{port} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    c.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 502 Bad Gateway\r\n"), "{answer}");
+    assert!(answer.contains("ECONNREFUSED"), "{answer}");
+}
+
+#[test]
+fn http_proxy_tunnels_connect_and_closes_both_ends() {
+    let hello = Server::start("http_hello");
+    let proxy = Server::start("http_proxy");
+    let idle = proxy.open_fds();
+    // `-p`: CONNECT to the origin, then plain HTTP inside the tunnel.
+    let out = curl_via(&proxy, &["-p", &format!("http://{}/", hello.1)]);
+    assert!(out.starts_with("HTTP/1.1 200 Connection Established\r\n\r\n"), "{out}");
+    assert!(out.contains("\r\n\r\nHTTP/1.1 200 OK\r\n"), "{out}");
+    assert!(!out.contains("Via: "), "the tunnel is not forwarding: {out}");
+    assert!(out.ends_with("\r\n\r\nHello, world!\n"), "{out}");
+    // Bytes sent right behind the CONNECT head (Node's `head`) reach the origin first, and the
+    // origin's answer comes back; when the client ends, the tunnel ends both ways.
+    let mut c = proxy.connect();
+    let get = "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+    write!(c, "CONNECT {} HTTP/1.1\r\nHost: {}\r\n\r\n{get}", hello.1, hello.1).unwrap();
+    let mut answer = String::new();
+    c.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 Connection Established\r\n\r\nHTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(answer.ends_with("\r\n\r\nHello, world!\n"), "{answer}");
+    drop(c);
+    // Both sockets of each tunnel are closed.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while proxy.open_fds() != idle {
+        assert!(std::time::Instant::now() < deadline, "{} fds open, {idle} when idle", proxy.open_fds());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn http_proxy_streams_both_ways_with_backpressure() {
+    const SIZE: usize = 32 << 20;
+    // Download: a slow client reads a 32 MiB file through the proxy; the proxy must not hold it.
+    let site = Site::new(SIZE);
+    let files = site.serve();
+    let proxy = Server::start("http_proxy");
+    let mut r = BufReader::with_capacity(64 * 1024, proxy.connect());
+    write!(r.get_mut(), "GET http://{}/big.bin HTTP/1.1\r\nHost: {}\r\n\r\n", files.1, files.1).unwrap();
+    let head = read_head(&mut r);
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n") && content_length(&head) == SIZE, "{head}");
+    let block = pattern();
+    let mut buf = vec![0u8; 256 * 1024];
+    let (mut off, mut peak) = (0, 0);
+    for _ in 0..8 {
+        r.read_exact(&mut buf[..64 * 1024]).unwrap();
+        assert_pattern(&block, off, &buf[..64 * 1024]);
+        off += 64 * 1024;
+        std::thread::sleep(Duration::from_millis(50));
+        peak = peak.max(proxy.rss_kib());
+    }
+    eprintln!("http_proxy RSS: {peak} KiB at most while a slow client downloads 32 MiB");
+    assert!(peak < 24 * 1024, "proxy RSS {peak} KiB while a slow client downloads 32 MiB");
+    while off < SIZE {
+        let n = r.read(&mut buf).unwrap();
+        assert!(n > 0, "closed after {off} bytes");
+        assert_pattern(&block, off, &buf[..n]);
+        off += n;
+    }
+    // Upload: an origin that reads nothing for a while; the proxy must hold the client back.
+    let script = r#"
+const http = require('http');
+const server = http.createServer((req, res) => {
+  req.pause();
+  setTimeout(() => {
+    let n = 0;
+    req.on('data', d => n += d.length);
+    req.on('end', () => res.end(String(n)));
+    req.resume();
+  }, 600);
+});
+server.listen(0, '127.0.0.1', () => console.log('listening on 127.0.0.1:' + server.address().port));
+"#;
+    let slow = node_server(script);
+    let mut c = proxy.connect();
+    write!(c, "POST http://{}/ HTTP/1.1\r\nHost: {}\r\nContent-Length: {SIZE}\r\n\r\n", slow.1, slow.1)
+        .unwrap();
+    let writer = {
+        let mut w = c.try_clone().unwrap();
+        std::thread::spawn(move || {
+            let block = pattern();
+            let mut left = SIZE;
+            while left > 0 {
+                let n = left.min(block.len());
+                w.write_all(&block[..n]).unwrap();
+                left -= n;
+            }
+        })
+    };
+    let mut peak = 0;
+    for _ in 0..10 {
+        std::thread::sleep(Duration::from_millis(50));
+        peak = peak.max(proxy.rss_kib());
+    }
+    eprintln!("http_proxy RSS: {peak} KiB at most while the origin holds a 32 MiB upload back");
+    assert!(peak < 24 * 1024, "proxy RSS {peak} KiB while the origin holds a 32 MiB upload back");
+    writer.join().unwrap();
+    let mut r = BufReader::new(c);
+    let head = read_head(&mut r);
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    let mut body = vec![0u8; content_length(&head)];
+    r.read_exact(&mut body).unwrap();
+    assert_eq!(body, SIZE.to_string().as_bytes());
+}
+
+#[test]
+fn http_proxy_relays_trailers_and_100_continue_for_nodes_client() {
+    let echo = Server::start("http_echo");
+    let proxy = Server::start("http_proxy");
+    let (host, port) = proxy.1.rsplit_once(':').unwrap();
+    // Node's client sends absolute-form targets to the proxy; an inline origin sends trailers.
+    let script = r#"
+const http = require('http');
+const [host, port, echo] = process.argv.slice(1);
+setTimeout(() => { console.error('timed out'); process.exit(1); }, 8000).unref();
+const origin = http.createServer((req, res) => {
+  res.writeHead(200, { 'Trailer': 'X-Checksum' });
+  res.write('part one, ');
+  res.addTrailers({ 'X-Checksum': 'abc' });
+  res.end('part two');
+});
+function via(path, method, headers, send) {
+  return new Promise((ok, fail) => {
+    const req = http.request({ host, port, path, method, headers }, res => {
+      let data = ''; res.setEncoding('utf8');
+      res.on('data', d => data += d);
+      res.on('end', () => ok({ status: res.statusCode, data, trailers: res.trailers, via: res.headers.via }));
+    });
+    req.on('error', fail);
+    send(req);
+  });
+}
+origin.listen(0, '127.0.0.1', async () => {
+  const a = await via(`http://127.0.0.1:${origin.address().port}/`, 'GET', {}, req => req.end());
+  const b = await via(`http://${echo}/up`, 'PUT', { 'Trailer': 'X-Sum' }, req => {
+    req.write('hello '); req.write('world'); req.addTrailers({ 'X-Sum': '42' }); req.end();
+  });
+  // The body goes only once the origin's 100 Continue has come back through the proxy.
+  const c = await via(`http://${echo}/cont`, 'POST', { 'Expect': '100-continue', 'Content-Length': '5' }, req => {
+    req.on('continue', () => req.end('12345'));
+    req.flushHeaders();
+  });
+  const echoed = r => { const j = JSON.parse(r.data); return [j.method, Buffer.from(j.body_base64, 'base64').toString(), j.trailers]; };
+  console.log(JSON.stringify({ a: [a.status, a.data, a.trailers, a.via], b: echoed(b), c: [c.status, ...echoed(c)] }));
+  origin.close();
+})
+"#;
+    let out = run(Command::new("node").args(["-e", script, host, port, &echo.1]));
+    assert_eq!(
+        out.trim(),
+        r#"{"a":[200,"part one, part two",{"x-checksum":"abc"},"1.1 netcore"],"b":["PUT","hello world",[["X-Sum","42"]]],"c":[200,"POST","12345",[]]}"#
+    );
+}
