@@ -347,10 +347,10 @@ pub(crate) fn set_header(lp: &mut EventLoop, id: HandleId, name: &str, value: &[
         return Err(Error::HeadersSent);
     }
     let index = x.headers.iter().position(|(n, _)| n.eq_ignore_ascii_case(name)).unwrap_or(x.headers.len());
-    if name.is_empty() || !name.bytes().all(crate::proto::is_tchar) {
+    if !crate::proto::encode::is_field_name(name) {
         return Err(Error::InvalidHead(EncodeError::InvalidHeaderName { index }));
     }
-    if !value.iter().all(|&b| (b >= 0x20 && b != 0x7f) || b == b'\t') {
+    if !crate::proto::encode::is_field_value(value) {
         return Err(Error::InvalidHead(EncodeError::InvalidHeaderValue { index }));
     }
     x.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));

@@ -655,8 +655,14 @@ fn parse_decimal(value: &[u8]) -> Option<u64> {
     })
 }
 
+/// A field name: a token (RFC 9110 §5.1). Shared with the server's and client's header setters.
+pub(crate) fn is_field_name(name: &str) -> bool {
+    is_token(name.as_bytes())
+}
+
 /// HTAB, SP, VCHAR and obs-text: everything but the other controls (NUL, CR, LF, DEL, …).
-fn is_field_value(s: &[u8]) -> bool {
+/// Shared with the server's and client's header setters.
+pub(crate) fn is_field_value(s: &[u8]) -> bool {
     // Eight bytes at a time: a word with no byte below 0x20 and none equal to 0x7f is clean.
     // A word that may hold one (HTAB is below 0x20 and allowed) is checked byte by byte.
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);

@@ -26,4 +26,3 @@ pub use interop::HttpConversionError;
 pub use limits::{
     Limits, DEFAULT_MAX_CHUNK_EXTENSION, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEADER_SIZE, DEFAULT_MAX_URL_LENGTH,
 };
-pub(crate) use syntax::is_tchar;

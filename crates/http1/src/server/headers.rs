@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::proto::encode::{is_field_name, is_field_value};
+
 /// A header name or value a response refused (RFC 9110 §5.1, §5.5): a name that is not a
 /// token, or a value with CR, LF, NUL or another control character other than HTAB. Node throws
 /// `ERR_INVALID_HTTP_TOKEN` / `ERR_INVALID_CHAR` for the same.
@@ -50,8 +52,7 @@ pub(crate) struct HeaderList {
 }
 
 pub(crate) fn check_name(name: &str) -> Result<(), HeaderError> {
-    let ok = !name.is_empty() && name.bytes().all(crate::proto::is_tchar);
-    if ok {
+    if is_field_name(name) {
         Ok(())
     } else {
         Err(HeaderError::InvalidName)
@@ -59,7 +60,7 @@ pub(crate) fn check_name(name: &str) -> Result<(), HeaderError> {
 }
 
 pub(crate) fn check_value(value: &[u8]) -> Result<(), HeaderError> {
-    if value.iter().all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f)) {
+    if is_field_value(value) {
         Ok(())
     } else {
         Err(HeaderError::InvalidValue)
