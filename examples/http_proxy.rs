@@ -43,7 +43,7 @@
 //! enter user space), each end's FIN passed on to the other. A failed connect is answered
 //! `502 Bad Gateway`; a connection that fails later closes the other one.
 //!
-//! Left out: the reason phrase is always the standard one (the server cannot send another), no
+//! The origin's status and reason phrase are passed on as they came. Left out: no
 //! authentication, no access control (it listens on 127.0.0.1 only: do not expose it), no loop
 //! detection, no cache.
 use std::collections::HashMap;
@@ -215,6 +215,7 @@ impl ResponseHandler for Upstream {
     fn on_response(&mut self, req: &mut ClientRequest<'_>, head: &ResponseHead) {
         let (lp, res) = (req.lp(), self.res);
         res.set_status(lp, head.status());
+        res.set_status_message(lp, head.reason()).ok();
         for (name, value) in end_to_end(head.headers()) {
             // The origin's fields were checked by our parser; one the server refuses is dropped.
             res.append_header(lp, name, value).ok();

@@ -640,3 +640,20 @@ fn pipelined_streams_both_finish() {
         assert_eq!(r.body.len() as u64, Streams::TOTAL);
     }
 }
+
+#[test]
+fn a_custom_reason_phrase_is_sent_and_checked() {
+    let s = serve(|lp| {
+        listen(lp, "127.0.0.1:0", |_: &Request<'_>, res: &mut Response<'_>| {
+            assert!(res.set_status_message("Bad\r\nX: 1").is_err());
+            res.set_status(299);
+            res.set_status_message("Fine Thanks").unwrap();
+            res.end(b"");
+        })
+        .unwrap()
+    });
+    let mut c = s.connect();
+    c.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    let r = read_response(&mut c);
+    assert!(r.head.starts_with("HTTP/1.1 299 Fine Thanks\r\n"), "{}", r.head);
+}

@@ -32,6 +32,8 @@ use crate::proto::{
 pub(crate) struct Slot {
     pub(crate) seq: u64,
     pub(crate) status: u16,
+    /// A reason phrase other than the standard one (`res.statusMessage`).
+    pub(crate) reason: Option<Box<str>>,
     pub(crate) headers: HeaderList,
     pub(crate) trailers: Option<HeaderList>,
     pub(crate) head_sent: bool,
@@ -53,6 +55,7 @@ impl Slot {
     fn reset(&mut self, seq: u64, head: &RequestHead, keep_alive: bool) {
         self.seq = seq;
         self.status = 200;
+        self.reason = None;
         self.headers.clear();
         self.trailers = None;
         self.head_sent = false;
@@ -70,6 +73,7 @@ impl Slot {
         Slot {
             seq: 0,
             status: 200,
+            reason: None,
             headers: HeaderList::default(),
             trailers: None,
             head_sent: false,
@@ -599,7 +603,7 @@ pub(crate) fn write_body(lp: &mut EventLoop, id: ResponseId, data: &[u8], last: 
             sink,
             1,
             slot.status,
-            None,
+            slot.reason.as_deref(),
             slot.headers.raw().chain(extra.iter().copied()),
             slot.body,
             Some(&date_value),

@@ -44,6 +44,8 @@ macro_rules! forward {
 forward! {
     /// See [`ResponseId::set_status`].
     fn set_status(&mut self, status: u16);
+    /// See [`ResponseId::set_status_message`].
+    fn set_status_message(&mut self, reason: &str) -> Result<(), HeaderError>;
     /// See [`ResponseId::set_header`].
     fn set_header(&mut self, name: &str, value: impl AsRef<[u8]>) -> Result<(), HeaderError>;
     /// See [`ResponseId::append_header`].
@@ -116,6 +118,28 @@ impl ResponseId {
                 s.status = status;
             }
         });
+    }
+
+    /// Sets the reason phrase (`res.statusMessage`; default: the standard one for the status).
+    /// Checked like a header value (no CR, LF or other controls but HTAB); ignored once the head
+    /// is sent.
+    ///
+    /// ```no_run
+    /// # use netcore_http1::server::{Request, Response};
+    /// # fn handle(_req: &Request<'_>, res: &mut Response<'_>) {
+    /// res.set_status(200);
+    /// res.set_status_message("Fine Thanks").unwrap();
+    /// res.end(b"");
+    /// # }
+    /// ```
+    pub fn set_status_message(self, lp: &mut EventLoop, reason: &str) -> Result<(), HeaderError> {
+        super::headers::check_value(reason.as_bytes())?;
+        conn::with_slot(lp, self, |s| {
+            if !s.head_sent {
+                s.reason = Some(reason.into());
+            }
+        });
+        Ok(())
     }
 
     /// The status code.
