@@ -49,43 +49,28 @@ pub(crate) mod known {
     /// `Connection` lists `upgrade`.
     pub(crate) const CONNECTION_UPGRADE: u16 = 1 << 9;
 
-    /// The bit of a field name, or 0 for any other name. The length picks the one candidate, so a
-    /// name costs at most one case-insensitive comparison.
+    /// The one name of each length the framing reads, by length: `(name, bit)`.
+    const BY_LENGTH: [(&[u8], u16); 18] = {
+        let mut t: [(&[u8], u16); 18] = [(b"", 0); 18];
+        t[4] = (b"host", HOST);
+        t[6] = (b"expect", EXPECT);
+        t[7] = (b"upgrade", UPGRADE);
+        t[10] = (b"connection", CONNECTION);
+        t[14] = (b"content-length", CONTENT_LENGTH);
+        t[17] = (b"transfer-encoding", TRANSFER_ENCODING);
+        t
+    };
+
+    /// The bit of a field name, or 0 for any other name. The length picks the one candidate and
+    /// its first letter rejects most other names (`Accept`, `User-Agent`, `Cookie`…) with one
+    /// table load and one comparison, so a name costs at most one case-insensitive comparison.
     #[inline]
     pub(crate) fn bit(name: &[u8]) -> u16 {
-        // Most names are none of these, and their first four letters (case folded) say so without
-        // a branch per candidate: one predictable branch for the common name, instead of a
-        // mispredicted jump on its length.
-        let &[a, b, c, d, ..] = name else { return 0 };
-        let head = u32::from_le_bytes([a, b, c, d]) | 0x2020_2020;
-        let candidate = (head == word(b"host"))
-            | (head == word(b"expe"))
-            | (head == word(b"upgr"))
-            | (head == word(b"conn"))
-            | (head == word(b"cont"))
-            | (head == word(b"tran"));
-        if !candidate {
-            return 0;
+        let Some(&(want, bit)) = BY_LENGTH.get(name.len()) else { return 0 };
+        match (name.first(), want.first()) {
+            (Some(n), Some(w)) if n | 0x20 == *w && eq_folded(name, want) => bit,
+            _ => 0,
         }
-        let (want, bit): (&[u8], u16) = match name.len() {
-            4 => (b"host", HOST),
-            6 => (b"expect", EXPECT),
-            7 => (b"upgrade", UPGRADE),
-            10 => (b"connection", CONNECTION),
-            14 => (b"content-length", CONTENT_LENGTH),
-            17 => (b"transfer-encoding", TRANSFER_ENCODING),
-            _ => return 0,
-        };
-        if eq_folded(name, want) {
-            bit
-        } else {
-            0
-        }
-    }
-
-    /// The first four bytes of `s` as the word [`bit`] compares.
-    const fn word(s: &[u8; 4]) -> u32 {
-        u32::from_le_bytes(*s)
     }
 
     /// The options a `Connection` value lists (RFC 9110 §7.6.1: comma-separated tokens).
@@ -288,12 +273,24 @@ impl ResponseHead {
 fn fields_of(buf: &[u8], headers: &[httparse::Header<'_>]) -> (Vec<Field>, u16, Option<Field>) {
     let mut known = 0;
     let mut host = None;
+    // httparse takes every name and value from `buf`, name before value: the offsets are plain
+    // differences, and one flag, set without a branch, says whether that ever failed to hold
+    // (then the checked path below gives empty spans rather than ones that would panic).
+    let base = buf.as_ptr() as usize;
+    let mut outside = false;
     // One pass, sized up front (a mapped slice iterator: no capacity check per field).
-    let fields: Vec<Field> = headers
+    let mut fields: Vec<Field> = headers
         .iter()
         .map(|h| {
-            let field =
-                Field { name: Span::within(buf, h.name.as_bytes()), value: Span::within(buf, h.value) };
+            let n0 = (h.name.as_ptr() as usize).wrapping_sub(base);
+            let n1 = n0.wrapping_add(h.name.len());
+            let v0 = (h.value.as_ptr() as usize).wrapping_sub(base);
+            let v1 = v0.wrapping_add(h.value.len());
+            outside |= (n0 > n1) | (n1 > v0) | (v0 > v1) | (v1 > buf.len());
+            let field = Field {
+                name: Span { start: n0 as u32, end: n1 as u32 },
+                value: Span { start: v0 as u32, end: v1 as u32 },
+            };
             let bit = known::bit(h.name.as_bytes());
             if bit == known::HOST {
                 if host.is_some() {
@@ -307,6 +304,12 @@ fn fields_of(buf: &[u8], headers: &[httparse::Header<'_>]) -> (Vec<Field>, u16, 
             field
         })
         .collect();
+    if outside {
+        for (field, h) in fields.iter_mut().zip(headers) {
+            *field = Field { name: Span::within(buf, h.name.as_bytes()), value: Span::within(buf, h.value) };
+        }
+        host = host.map(|_| Field::default());
+    }
     (fields, known, host)
 }
 
