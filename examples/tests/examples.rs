@@ -365,6 +365,54 @@ fn content_length(head: &str) -> usize {
     head.lines().find_map(|l| l.strip_prefix("Content-Length: ")).unwrap().parse().unwrap()
 }
 
+/// Polls `ready` (it reads another process's `/proc`, which has no event to wait on) until it
+/// holds, failing after five seconds with `what`.
+fn poll_until(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !ready() {
+        assert!(std::time::Instant::now() < deadline, "{what}: still not so after 5 s");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The peak RSS of `server` (KiB), sampled until `done` says the load has passed.
+fn peak_rss_until(server: &Server, mut done: impl FnMut() -> bool) -> u64 {
+    let mut peak = server.rss_kib();
+    poll_until("the load to pass", || {
+        peak = peak.max(server.rss_kib());
+        done()
+    });
+    peak
+}
+
+/// A slow reader of a patterned body: 64 KiB at a time with a pause after each, eight times (the
+/// pause is the scenario, a client slower than the server, not a wait for anything). Returns the
+/// bytes read and the server's peak RSS meanwhile, in KiB.
+fn read_slowly(r: &mut BufReader<TcpStream>, block: &[u8], server: &Server) -> (usize, u64) {
+    let mut buf = vec![0u8; 64 * 1024];
+    let (mut off, mut peak) = (0, 0);
+    for _ in 0..8 {
+        r.read_exact(&mut buf).unwrap();
+        assert_pattern(block, off, &buf);
+        off += buf.len();
+        std::thread::sleep(Duration::from_millis(50));
+        peak = peak.max(server.rss_kib());
+    }
+    (off, peak)
+}
+
+/// Reads the rest of a patterned body of `size` bytes, from `off`.
+fn read_rest(r: &mut BufReader<TcpStream>, block: &[u8], mut off: usize, size: usize) {
+    let mut buf = vec![0u8; 256 * 1024];
+    while off < size {
+        let n = r.read(&mut buf).unwrap();
+        assert!(n > 0, "closed after {off} bytes");
+        assert_pattern(block, off, &buf[..n]);
+        off += n;
+    }
+    assert_eq!(off, size);
+}
+
 #[test]
 fn http_file_server_streams_64_mib_to_a_slow_client_in_flat_memory() {
     const SIZE: usize = 64 << 20;
@@ -376,26 +424,12 @@ fn http_file_server_streams_64_mib_to_a_slow_client_in_flat_memory() {
     let head = read_head(&mut r);
     assert!(head.starts_with("HTTP/1.1 200 OK\r\n") && content_length(&head) == SIZE, "{head}");
     let block = pattern();
-    // A slow reader: 64 KiB, then a pause, eight times. The server must wait, not buffer.
-    let mut buf = vec![0u8; 256 * 1024];
-    let (mut off, mut peak) = (0, 0);
-    for _ in 0..8 {
-        r.read_exact(&mut buf[..64 * 1024]).unwrap();
-        assert_pattern(&block, off, &buf[..64 * 1024]);
-        off += 64 * 1024;
-        std::thread::sleep(Duration::from_millis(60));
-        peak = peak.max(server.rss_kib());
-    }
+    // A slow reader: the server must wait, not buffer.
+    let (off, peak) = read_slowly(&mut r, &block, &server);
     eprintln!("http_file_server RSS: {before} KiB at start, {peak} KiB at most while the client dawdled");
     assert!(peak < 40 * 1024, "RSS {peak} KiB while a slow client reads 64 MiB");
     // Then the rest at full speed.
-    while off < SIZE {
-        let n = r.read(&mut buf).unwrap();
-        assert!(n > 0, "closed after {off} bytes");
-        assert_pattern(&block, off, &buf[..n]);
-        off += n;
-    }
-    assert_eq!(off, SIZE);
+    read_rest(&mut r, &block, off, SIZE);
     eprintln!("http_file_server RSS after the whole file: {} KiB", server.rss_kib());
 }
 
@@ -438,22 +472,14 @@ fn http_file_server_answers_pipelined_requests_in_order() {
 fn http_file_server_closes_the_file_when_the_client_goes_away() {
     let site = Site::new(32 << 20);
     let server = site.serve();
-    let wait_for = |what: &str, want: usize| {
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        while server.open_fds() != want {
-            assert!(std::time::Instant::now() < deadline, "{what}: {} fds, not {want}", server.open_fds());
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    };
     let idle = server.open_fds();
     let mut r = BufReader::new(server.connect());
     r.get_mut().write_all(b"GET /big.bin HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
     read_head(&mut r);
     // The socket and the file; the transfer then waits for the client, which never reads again.
-    wait_for("mid-file", idle + 2);
-    std::thread::sleep(Duration::from_millis(100));
+    poll_until("socket and file open mid-file", || server.open_fds() == idle + 2);
     drop(r);
-    wait_for("after the client left", idle);
+    poll_until("both closed after the client left", || server.open_fds() == idle);
     let out = curl(&[&format!("http://{}/hello.txt", server.1)]);
     assert!(out.ends_with(HELLO), "{out}");
 }
@@ -666,11 +692,7 @@ fn http_proxy_tunnels_connect_and_closes_both_ends() {
     assert!(answer.ends_with("\r\n\r\nHello, world!\n"), "{answer}");
     drop(c);
     // Both sockets of each tunnel are closed.
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while proxy.open_fds() != idle {
-        assert!(std::time::Instant::now() < deadline, "{} fds open, {idle} when idle", proxy.open_fds());
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    poll_until("the proxy back to its idle descriptors", || proxy.open_fds() == idle);
 }
 
 #[test]
@@ -685,23 +707,10 @@ fn http_proxy_streams_both_ways_with_backpressure() {
     let head = read_head(&mut r);
     assert!(head.starts_with("HTTP/1.1 200 OK\r\n") && content_length(&head) == SIZE, "{head}");
     let block = pattern();
-    let mut buf = vec![0u8; 256 * 1024];
-    let (mut off, mut peak) = (0, 0);
-    for _ in 0..8 {
-        r.read_exact(&mut buf[..64 * 1024]).unwrap();
-        assert_pattern(&block, off, &buf[..64 * 1024]);
-        off += 64 * 1024;
-        std::thread::sleep(Duration::from_millis(50));
-        peak = peak.max(proxy.rss_kib());
-    }
+    let (off, peak) = read_slowly(&mut r, &block, &proxy);
     eprintln!("http_proxy RSS: {peak} KiB at most while a slow client downloads 32 MiB");
     assert!(peak < 24 * 1024, "proxy RSS {peak} KiB while a slow client downloads 32 MiB");
-    while off < SIZE {
-        let n = r.read(&mut buf).unwrap();
-        assert!(n > 0, "closed after {off} bytes");
-        assert_pattern(&block, off, &buf[..n]);
-        off += n;
-    }
+    read_rest(&mut r, &block, off, SIZE);
     // Upload: an origin that reads nothing for a while; the proxy must hold the client back.
     let script = r#"
 const http = require('http');
@@ -732,11 +741,8 @@ server.listen(0, '127.0.0.1', () => console.log('listening on 127.0.0.1:' + serv
             }
         })
     };
-    let mut peak = 0;
-    for _ in 0..10 {
-        std::thread::sleep(Duration::from_millis(50));
-        peak = peak.max(proxy.rss_kib());
-    }
+    // Sampled until the whole upload has gone in (the origin holds it back for 600 ms first).
+    let peak = peak_rss_until(&proxy, || writer.is_finished());
     eprintln!("http_proxy RSS: {peak} KiB at most while the origin holds a 32 MiB upload back");
     assert!(peak < 24 * 1024, "proxy RSS {peak} KiB while the origin holds a 32 MiB upload back");
     writer.join().unwrap();

@@ -21,12 +21,17 @@ pub struct Served {
     server: ServerId,
     remote: Remote,
     thread: Option<JoinHandle<()>>,
+    /// Receives once when the loop returns (or its thread panics).
+    exited: mpsc::Receiver<()>,
 }
 
 /// Starts a loop thread, runs `setup` on it (which starts the server) and waits until it listens.
 pub fn serve(setup: impl FnOnce(&mut EventLoop) -> ServerId + Send + 'static) -> Served {
     let (tx, rx) = mpsc::channel();
+    let (exit_tx, exited) = mpsc::channel();
     let thread = std::thread::spawn(move || {
+        // Dropped when the thread ends, however it ends: the receiver wakes up.
+        let _exit = exit_tx;
         let mut lp = EventLoop::new().unwrap();
         let server = setup(&mut lp);
         let addr = server.address(&lp).unwrap().to_string().parse::<SocketAddr>().unwrap();
@@ -37,7 +42,7 @@ pub fn serve(setup: impl FnOnce(&mut EventLoop) -> ServerId + Send + 'static) ->
         lp.run().unwrap();
     });
     let (addr, server, remote) = rx.recv_timeout(READ_TIMEOUT).unwrap();
-    Served { addr, server, remote, thread: Some(thread) }
+    Served { addr, server, remote, thread: Some(thread), exited }
 }
 
 impl Served {
@@ -58,11 +63,9 @@ impl Served {
     /// Waits for the loop to end by itself (the server closed and nothing else is left).
     pub fn wait_exit(mut self) {
         let t = self.thread.take().unwrap();
-        let deadline = std::time::Instant::now() + READ_TIMEOUT;
-        while !t.is_finished() {
-            assert!(std::time::Instant::now() < deadline, "the server loop did not end");
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        // Disconnected (not a message) means the loop thread ended.
+        let ended = self.exited.recv_timeout(READ_TIMEOUT);
+        assert_eq!(ended, Err(mpsc::RecvTimeoutError::Disconnected), "the server loop did not end");
         t.join().unwrap();
     }
 }
