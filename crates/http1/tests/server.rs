@@ -657,3 +657,39 @@ fn a_custom_reason_phrase_is_sent_and_checked() {
     let r = read_response(&mut c);
     assert!(r.head.starts_with("HTTP/1.1 299 Fine Thanks\r\n"), "{}", r.head);
 }
+
+/// Answers each request 1 ms later and counts how many are owed at once: a client pipelining
+/// 300 requests gets all 300, in order, while the server never owes more than its bound.
+#[derive(Clone, Default)]
+struct Late {
+    owed: std::rc::Rc<std::cell::Cell<usize>>,
+    most: std::rc::Rc<std::cell::Cell<usize>>,
+}
+
+impl Handler for Late {
+    fn on_request(&mut self, req: &Request<'_>, res: &mut Response<'_>) {
+        self.owed.set(self.owed.get() + 1);
+        self.most.set(self.most.get().max(self.owed.get()));
+        let (id, owed, most, url) = (res.id(), self.owed.clone(), self.most.clone(), req.url().to_string());
+        res.lp().set_timeout(Duration::from_millis(1), move |lp| {
+            owed.set(owed.get() - 1);
+            id.end(lp, format!("{url} {}", most.get()).as_bytes());
+        });
+    }
+}
+
+#[test]
+fn a_deep_pipeline_is_read_no_faster_than_it_is_answered() {
+    let s = serve(|lp| listen(lp, "127.0.0.1:0", Late::default()).unwrap());
+    let mut c = s.connect();
+    let burst: String = (0..300).map(|i| format!("GET /{i} HTTP/1.1\r\nHost: a\r\n\r\n")).collect();
+    c.write_all(burst.as_bytes()).unwrap();
+    let mut most = 0;
+    for i in 0..300 {
+        let body = String::from_utf8(read_response(&mut c).body).unwrap();
+        let (url, seen) = body.split_once(' ').unwrap();
+        assert_eq!(url, format!("/{i}"));
+        most = most.max(seen.parse::<usize>().unwrap());
+    }
+    assert!(most <= 64, "{most} answers owed at once");
+}

@@ -28,6 +28,10 @@ use crate::proto::{
     ChunkedEncoder, ErrorKind, ParseError, RequestDecoder, RequestEvent, RequestHead, Version,
 };
 
+/// Answers a connection may owe at once; beyond it the server reads no further requests (Node
+/// stops reading a connection whose outgoing queue is full in the same way).
+const MAX_PIPELINED: usize = 64;
+
 /// A response slot, in request order.
 pub(crate) struct Slot {
     pub(crate) seq: u64,
@@ -126,6 +130,8 @@ pub(crate) struct Conn {
     /// Inside a dispatch: writes gather in `out` and go out once at the end.
     dispatching: bool,
     flush_queued: bool,
+    /// Reading stopped because [`MAX_PIPELINED`] answers are owed.
+    backlogged: bool,
     drain_queued: bool,
     paused: bool,
     wait: Wait,
@@ -176,6 +182,7 @@ pub(crate) fn accept(
         detached: false,
         dispatching: false,
         flush_queued: false,
+        backlogged: false,
         drain_queued: false,
         paused: false,
         wait: Wait::Head { since: now, keep_alive: false },
@@ -292,6 +299,16 @@ fn dispatch(lp: &mut EventLoop, conn: HandleId) {
     loop {
         let Some(c) = get(lp, conn) else { return };
         if c.detached || c.closing || c.paused {
+            break;
+        }
+        if c.reading.is_none() && c.slots.len() >= MAX_PIPELINED {
+            // Enough answers owed: read no further until some are out (a pipelining client
+            // cannot queue unbounded work or memory here).
+            if !c.backlogged {
+                c.backlogged = true;
+                let socket = c.socket;
+                socket.pause(lp);
+            }
             break;
         }
         let event = match c.decoder.decode(&mut c.buf) {
@@ -505,38 +522,49 @@ fn client_error(lp: &mut EventLoop, conn: HandleId, e: ParseError) {
 pub(crate) fn pause(lp: &mut EventLoop, conn: HandleId, paused: bool) {
     let Some(c) = get(lp, conn) else { return };
     c.paused = paused;
-    let socket = c.socket;
+    let (socket, backlogged) = (c.socket, c.backlogged);
     if paused {
         socket.pause(lp);
     } else {
-        socket.resume(lp);
+        if !backlogged {
+            socket.resume(lp);
+        }
         if !get(lp, conn).is_some_and(|c| c.dispatching) {
             dispatch(lp, conn);
         }
     }
 }
 
+impl Conn {
+    /// Where response `seq` sits in the queue, if it is still queued (slots are in request
+    /// order, so it is the distance from the front).
+    fn index_of(&self, seq: u64) -> Option<usize> {
+        let first = self.slots.front()?.seq;
+        let index = usize::try_from(seq.checked_sub(first)?).ok()?;
+        (index < self.slots.len()).then_some(index)
+    }
+}
+
 /// The slot of a response, if it is still queued.
 pub(crate) fn slot(lp: &EventLoop, id: ResponseId) -> Option<&Slot> {
     let c = lp.handle::<Conn>(id.conn)?;
-    let first = c.slots.front()?.seq;
-    c.slots.get(id.seq.checked_sub(first)? as usize)
+    c.slots.get(c.index_of(id.seq)?)
 }
 
 /// Runs `f` on the slot of a response, if it is still queued.
 pub(crate) fn with_slot<T>(lp: &mut EventLoop, id: ResponseId, f: impl FnOnce(&mut Slot) -> T) -> Option<T> {
     let c = get(lp, id.conn)?;
-    let first = c.slots.front()?.seq;
-    c.slots.get_mut(id.seq.checked_sub(first)? as usize).map(f)
+    let index = c.index_of(id.seq)?;
+    c.slots.get_mut(index).map(f)
 }
 
 /// The `Date` value, refreshed at most once a second of loop time.
-fn date(c: &mut Conn, now: Instant) -> &[u8] {
-    if !c.date_checked.is_some_and(|t| now.duration_since(t).as_secs() < 1) {
-        c.date.update(SystemTime::now());
-        c.date_checked = Some(now);
+fn date<'a>(cache: &'a mut DateCache, checked: &mut Option<Instant>, now: Instant) -> &'a [u8] {
+    if !checked.is_some_and(|t| now.duration_since(t).as_secs() < 1) {
+        cache.update(SystemTime::now());
+        *checked = Some(now);
     }
-    c.date.value()
+    cache.value()
 }
 
 /// Writes body bytes (and the head first, if it is not out yet); `last` ends the response.
@@ -548,20 +576,15 @@ pub(crate) fn write_body(lp: &mut EventLoop, id: ResponseId, data: &[u8], last: 
     if c.detached {
         return false;
     }
-    let Some(first) = c.slots.front().map(|s| s.seq) else { return false };
-    let Some(index) = id.seq.checked_sub(first).map(|i| i as usize).filter(|i| *i < c.slots.len()) else {
-        return false;
-    };
+    let Some(index) = c.index_of(id.seq) else { return false };
     if c.slots[index].ended {
         return false;
     }
     let closing_server = c.closing || server_closing;
     let max_reached =
         c.config.options.max_requests_per_socket.is_some_and(|max| c.next_seq >= u64::from(max));
-    let mut date_value = [0u8; 29];
-    let fresh = date(c, now);
-    date_value[..fresh.len().min(29)].copy_from_slice(&fresh[..fresh.len().min(29)]);
-    let Conn { slots, out, config, .. } = c;
+    let Conn { slots, out, config, date: date_cache, date_checked, .. } = c;
+    let date_value = date(date_cache, date_checked, now);
     let keep_alive_hint = &config.keep_alive_hint[..];
     let slot = &mut slots[index];
     let at_front = index == 0;
@@ -606,7 +629,7 @@ pub(crate) fn write_body(lp: &mut EventLoop, id: ResponseId, data: &[u8], last: 
             slot.reason.as_deref(),
             slot.headers.raw().chain(extra.iter().copied()),
             slot.body,
-            Some(&date_value),
+            Some(date_value),
             Some(keep),
         );
         if written.is_err() {
@@ -619,7 +642,7 @@ pub(crate) fn write_body(lp: &mut EventLoop, id: ResponseId, data: &[u8], last: 
                 None,
                 &[],
                 BodyLength::Known(0),
-                Some(&date_value),
+                Some(date_value),
                 Some(false),
             );
             slot.body = BodyLength::None;
@@ -627,8 +650,8 @@ pub(crate) fn write_body(lp: &mut EventLoop, id: ResponseId, data: &[u8], last: 
         }
         slot.head_sent = true;
     }
-    let bodiless = slot.head_request || matches!(slot.status, 100..=199 | 204 | 304);
-    if !bodiless && !data.is_empty() {
+    // A bodiless response (HEAD, 1xx, 204, 304) was given `BodyLength::None` above.
+    if !data.is_empty() {
         match slot.body {
             BodyLength::Chunked => slot.chunked.encode_chunk(data, sink),
             BodyLength::None => {}
@@ -657,10 +680,7 @@ pub(crate) fn write_body(lp: &mut EventLoop, id: ResponseId, data: &[u8], last: 
 /// Sends an interim (1xx) response ahead of the final one.
 pub(crate) fn write_interim(lp: &mut EventLoop, id: ResponseId, status: u16, headers: &[(&str, &[u8])]) {
     let Some(c) = get(lp, id.conn) else { return };
-    let Some(first) = c.slots.front().map(|s| s.seq) else { return };
-    let Some(index) = id.seq.checked_sub(first).map(|i| i as usize).filter(|i| *i < c.slots.len()) else {
-        return;
-    };
+    let Some(index) = c.index_of(id.seq) else { return };
     if c.slots[index].head_sent || c.slots[index].http10 {
         return;
     }
@@ -685,6 +705,18 @@ fn retire(lp: &mut EventLoop, conn: HandleId) {
             c.spare = Some(done);
         }
     }
+    if c.backlogged && c.slots.len() < MAX_PIPELINED {
+        c.backlogged = false;
+        let (socket, paused, dispatching) = (c.socket, c.paused, c.dispatching);
+        if !paused {
+            socket.resume(lp);
+        }
+        if !dispatching {
+            // The requests already read wait in the buffer.
+            lp.next_tick(move |lp| dispatch(lp, conn));
+        }
+    }
+    let Some(c) = get(lp, conn) else { return };
     if c.slots.is_empty() {
         if c.closing {
             c.detached = true;
@@ -700,11 +732,10 @@ fn retire(lp: &mut EventLoop, conn: HandleId) {
 fn below_high_water(lp: &mut EventLoop, id: ResponseId) -> bool {
     let Some(c) = lp.handle::<Conn>(id.conn) else { return false };
     let hwm = c.config.options.high_water_mark;
-    let front = c.slots.front().map_or(true, |s| s.seq == id.seq);
-    let queued = if front {
-        c.out.len() + c.socket.writable_length(lp)
-    } else {
-        c.slots.iter().find(|s| s.seq == id.seq).map_or(0, |s| s.pending.len())
+    let queued = match c.index_of(id.seq) {
+        Some(index) if index > 0 => c.slots[index].pending.len(),
+        // On the wire (or finished): what `out` and the socket hold.
+        _ => c.out.len() + c.socket.writable_length(lp),
     };
     let below = queued < hwm;
     if !below {
