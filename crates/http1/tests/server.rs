@@ -415,46 +415,10 @@ fn every_rejected_case_gets_its_status_from_a_live_server() {
     assert!(checked >= 40, "{checked} rejected cases");
 }
 
-/// Streams `total` bytes with backpressure: writes until `write` says stop, goes on at `drain`.
-#[derive(Clone)]
-struct Stream {
-    total: u64,
-    sent: u64,
-    max_queued: usize,
-}
-
-impl Stream {
-    fn pump(&mut self, res: &mut Response<'_>) {
-        let chunk = vec![b'x'; 64 * 1024];
-        while self.sent < self.total {
-            let n = (self.total - self.sent).min(chunk.len() as u64) as usize;
-            self.sent += n as u64;
-            let more = res.write(&chunk[..n]);
-            let queued = res.socket().writable_length(res.lp());
-            self.max_queued = self.max_queued.max(queued);
-            assert!(self.max_queued <= 256 * 1024, "queued {queued} bytes");
-            if !more {
-                return;
-            }
-        }
-        res.end(b"");
-    }
-}
-
-impl Handler for Stream {
-    fn on_request(&mut self, _req: &Request<'_>, res: &mut Response<'_>) {
-        res.set_header("Content-Length", self.total.to_string()).unwrap();
-        self.pump(res);
-    }
-    fn on_drain(&mut self, res: &mut Response<'_>) {
-        self.pump(res);
-    }
-}
-
 #[test]
 fn a_gibibyte_streams_with_bounded_memory() {
     const TOTAL: u64 = 1 << 30;
-    let s = serve(|lp| listen(lp, "127.0.0.1:0", Stream { total: TOTAL, sent: 0, max_queued: 0 }).unwrap());
+    let s = serve(|lp| listen(lp, "127.0.0.1:0", Streams::new(TOTAL)).unwrap());
     let mut c = s.connect();
     c.write_all(b"GET /big HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
     // Read the head, then count the body without keeping it.
@@ -588,29 +552,36 @@ fn a_client_that_ends_its_side_still_gets_a_late_answer() {
     assert!(all.starts_with("HTTP/1.1 200 OK\r\n") && all.ends_with("late"), "{all}");
 }
 
-/// Streams 5 MB per request, several responses at once: each response's progress is kept by
-/// its id, and `drain` continues the one at the front.
-#[derive(Clone, Default)]
+/// Streams `total` bytes per request with backpressure, several responses at once: each
+/// response's progress is kept by its id, `write` returning false stops it, and `drain` continues
+/// the one at the front. The socket's queue must stay bounded meanwhile.
+#[derive(Clone)]
 struct Streams {
+    total: u64,
     open: Vec<(netcore_http1::server::ResponseId, u64)>,
 }
 
 impl Streams {
-    const TOTAL: u64 = 5_000_000;
+    fn new(total: u64) -> Self {
+        Streams { total, open: Vec::new() }
+    }
 
     fn pump(&mut self, res: &mut Response<'_>) {
         let Some(i) = self.open.iter().position(|(id, _)| *id == res.id()) else { return };
-        let chunk = vec![b'y'; 64 * 1024];
+        let chunk = vec![b'x'; 64 * 1024];
         loop {
             let sent = &mut self.open[i].1;
-            if *sent >= Self::TOTAL {
+            if *sent >= self.total {
                 res.end(b"");
                 self.open.remove(i);
                 return;
             }
-            let n = (Self::TOTAL - *sent).min(chunk.len() as u64) as usize;
+            let n = (self.total - *sent).min(chunk.len() as u64) as usize;
             *sent += n as u64;
-            if !res.write(&chunk[..n]) {
+            let more = res.write(&chunk[..n]);
+            let queued = res.socket().writable_length(res.lp());
+            assert!(queued <= 256 * 1024, "queued {queued} bytes");
+            if !more {
                 return;
             }
         }
@@ -619,7 +590,7 @@ impl Streams {
 
 impl Handler for Streams {
     fn on_request(&mut self, _req: &Request<'_>, res: &mut Response<'_>) {
-        res.set_header("Content-Length", Self::TOTAL.to_string()).unwrap();
+        res.set_header("Content-Length", self.total.to_string()).unwrap();
         self.open.push((res.id(), 0));
         self.pump(res);
     }
@@ -632,12 +603,12 @@ impl Handler for Streams {
 /// the first is on the wire, and the first must still get `drain` (it once did not).
 #[test]
 fn pipelined_streams_both_finish() {
-    let s = serve(|lp| listen(lp, "127.0.0.1:0", Streams::default()).unwrap());
+    let s = serve(|lp| listen(lp, "127.0.0.1:0", Streams::new(5_000_000)).unwrap());
     let mut c = s.connect();
     c.write_all(b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
     for _ in 0..2 {
         let r = read_response(&mut c);
-        assert_eq!(r.body.len() as u64, Streams::TOTAL);
+        assert_eq!(r.body.len(), 5_000_000);
     }
 }
 
