@@ -27,19 +27,6 @@ impl Span {
         Span { start: start as u32, end: (start + inner.len()) as u32 }
     }
 
-    /// The place of `inner`, a field's name or value, in `outer`. httparse hands out field slices
-    /// inside the buffer, empty values included, so there is no special case for them; a slice
-    /// from anywhere else (which httparse never gives) becomes an empty span, never one that
-    /// would panic when the head is read.
-    #[inline]
-    pub(crate) fn within(outer: &[u8], inner: &[u8]) -> Span {
-        let start = (inner.as_ptr() as usize).wrapping_sub(outer.as_ptr() as usize);
-        if start > outer.len() || inner.len() > outer.len() - start {
-            return Span::default();
-        }
-        Span { start: start as u32, end: (start + inner.len()) as u32 }
-    }
-
     #[inline]
     pub(crate) fn range(self) -> Range<usize> {
         self.start as usize..self.end as usize
@@ -62,8 +49,5 @@ mod tests {
         let buf = b"Host: a";
         assert_eq!(Span::of(buf, &buf[6..]).range(), 6..7);
         assert_eq!(Span::of(buf, b"").range(), 0..0);
-        assert_eq!(Span::within(buf, &buf[7..]).range(), 7..7);
-        assert_eq!(Span::within(buf, &buf[..4]).range(), 0..4);
-        assert_eq!(Span::within(buf, b"elsewhere").range(), 0..0);
     }
 }

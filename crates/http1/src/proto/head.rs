@@ -106,6 +106,22 @@ pub struct Headers {
 }
 
 impl Headers {
+    /// The bytes of `span`. Every span is taken from httparse's slices of this buffer; were one
+    /// ever outside it, it reads as empty rather than panicking (the check is the bounds check
+    /// that slicing makes anyway, so parsing needs none of its own).
+    #[inline]
+    fn at(&self, span: Span) -> &[u8] {
+        self.buf.get(span.range()).unwrap_or_default()
+    }
+
+    /// [`Headers::at`] as a zero-copy `Bytes`.
+    fn bytes_at(&self, span: Span) -> Bytes {
+        match self.buf.get(span.range()) {
+            Some(_) => self.buf.slice(span.range()),
+            None => Bytes::new(),
+        }
+    }
+
     /// Number of field lines.
     pub fn len(&self) -> usize {
         self.fields.len()
@@ -119,8 +135,8 @@ impl Headers {
     /// Field `i`: its name as received (case kept) and its value (without surrounding whitespace).
     pub fn get_index(&self, i: usize) -> Option<(&str, &[u8])> {
         let f = self.fields.get(i)?;
-        let name = std::str::from_utf8(&self.buf[f.name.range()]).unwrap_or_default();
-        Some((name, &self.buf[f.value.range()]))
+        let name = std::str::from_utf8(self.at(f.name)).unwrap_or_default();
+        Some((name, self.at(f.value)))
     }
 
     /// Every field line in received order: `(name as received, value)`, Node's `rawHeaders`.
@@ -138,10 +154,7 @@ impl Headers {
     fn values<'a>(&'a self, name: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
         let bit = known::bit(name);
         let fields = if bit != 0 && self.known & bit == 0 { &[][..] } else { &self.fields[..] };
-        fields
-            .iter()
-            .filter(move |f| self.buf[f.name.range()].eq_ignore_ascii_case(name))
-            .map(|f| &self.buf[f.value.range()])
+        fields.iter().filter(move |f| self.at(f.name).eq_ignore_ascii_case(name)).map(|f| self.at(f.value))
     }
 
     /// The first value of `name`, matched case-insensitively.
@@ -158,8 +171,8 @@ impl Headers {
         if bit != 0 && self.known & bit == 0 {
             return None;
         }
-        let field = self.fields.iter().find(|f| self.buf[f.name.range()].eq_ignore_ascii_case(name))?;
-        Some(&self.buf[field.value.range()])
+        let field = self.fields.iter().find(|f| self.at(f.name).eq_ignore_ascii_case(name))?;
+        Some(self.at(field.value))
     }
 
     /// Every value of `name`, in order, matched case-insensitively.
@@ -169,7 +182,7 @@ impl Headers {
 
     /// The value of field `i` as a zero-copy `Bytes` slice of the message buffer.
     pub fn value_bytes(&self, i: usize) -> Option<Bytes> {
-        self.fields.get(i).map(|f| self.buf.slice(f.value.range()))
+        self.fields.get(i).map(|f| self.bytes_at(f.value))
     }
 
     /// Whether `name` is present.
@@ -201,15 +214,15 @@ pub struct RequestHead {
 impl RequestHead {
     /// The method, e.g. `GET`.
     pub fn method(&self) -> &str {
-        std::str::from_utf8(&self.headers.buf[self.method.range()]).unwrap_or_default()
+        std::str::from_utf8(self.headers.at(self.method)).unwrap_or_default()
     }
     /// Whether the method is `CONNECT` (no UTF-8 check, for the framing decision).
     pub(crate) fn is_connect(&self) -> bool {
-        &self.headers.buf[self.method.range()] == b"CONNECT"
+        self.headers.at(self.method) == b"CONNECT"
     }
     /// The request target as sent (Node's `url`).
     pub fn target(&self) -> &str {
-        std::str::from_utf8(&self.headers.buf[self.target.range()]).unwrap_or_default()
+        std::str::from_utf8(self.headers.at(self.target)).unwrap_or_default()
     }
     /// The request target as a zero-copy `Bytes` slice of the head.
     ///
@@ -220,7 +233,7 @@ impl RequestHead {
     /// assert_eq!(head.target_bytes(), "/a?b");
     /// ```
     pub fn target_bytes(&self) -> Bytes {
-        self.headers.buf.slice(self.target.range())
+        self.headers.bytes_at(self.target)
     }
     /// The version.
     pub fn version(&self) -> Version {
@@ -252,7 +265,7 @@ impl ResponseHead {
     }
     /// The reason phrase as sent (may be empty).
     pub fn reason(&self) -> &str {
-        std::str::from_utf8(&self.headers.buf[self.reason.range()]).unwrap_or_default()
+        std::str::from_utf8(self.headers.at(self.reason)).unwrap_or_default()
     }
     /// The version.
     pub fn version(&self) -> Version {
@@ -273,23 +286,18 @@ impl ResponseHead {
 fn fields_of(buf: &[u8], headers: &[httparse::Header<'_>]) -> (Vec<Field>, u16, Option<Field>) {
     let mut known = 0;
     let mut host = None;
-    // httparse takes every name and value from `buf`, name before value: the offsets are plain
-    // differences, and one flag, set without a branch, says whether that ever failed to hold
-    // (then the checked path below gives empty spans rather than ones that would panic).
+    // httparse takes every name and value from `buf`: the offsets are plain differences. (Were
+    // one ever outside `buf`, `Headers::at` would read it as empty; nothing here can panic.)
     let base = buf.as_ptr() as usize;
-    let mut outside = false;
+    let offset = |s: &[u8]| (s.as_ptr() as usize).wrapping_sub(base);
     // One pass, sized up front (a mapped slice iterator: no capacity check per field).
-    let mut fields: Vec<Field> = headers
+    let fields: Vec<Field> = headers
         .iter()
         .map(|h| {
-            let n0 = (h.name.as_ptr() as usize).wrapping_sub(base);
-            let n1 = n0.wrapping_add(h.name.len());
-            let v0 = (h.value.as_ptr() as usize).wrapping_sub(base);
-            let v1 = v0.wrapping_add(h.value.len());
-            outside |= (n0 > n1) | (n1 > v0) | (v0 > v1) | (v1 > buf.len());
+            let (n0, v0) = (offset(h.name.as_bytes()), offset(h.value));
             let field = Field {
-                name: Span { start: n0 as u32, end: n1 as u32 },
-                value: Span { start: v0 as u32, end: v1 as u32 },
+                name: Span { start: n0 as u32, end: n0.wrapping_add(h.name.len()) as u32 },
+                value: Span { start: v0 as u32, end: v0.wrapping_add(h.value.len()) as u32 },
             };
             let bit = known::bit(h.name.as_bytes());
             if bit == known::HOST {
@@ -304,12 +312,6 @@ fn fields_of(buf: &[u8], headers: &[httparse::Header<'_>]) -> (Vec<Field>, u16, 
             field
         })
         .collect();
-    if outside {
-        for (field, h) in fields.iter_mut().zip(headers) {
-            *field = Field { name: Span::within(buf, h.name.as_bytes()), value: Span::within(buf, h.value) };
-        }
-        host = host.map(|_| Field::default());
-    }
     (fields, known, host)
 }
 
@@ -762,7 +764,7 @@ fn check_host(buf: &[u8], fields: &[Field], known: u16, host: Option<Field>) -> 
             fields.first().map_or(0, |f| f.name.start as usize),
         ));
     };
-    let value = &buf[host.value.range()];
+    let value = buf.get(host.value.range()).unwrap_or_default();
     if !is_host(value) {
         return Err(ParseError::new(ErrorKind::InvalidHost, host.value.start as usize));
     }
@@ -782,6 +784,15 @@ mod tests {
             Err(e) => e,
             Ok(r) => panic!("accepted {raw:?}: {r:?}"),
         }
+    }
+
+    #[test]
+    fn a_span_outside_the_buffer_reads_as_empty() {
+        let outside = Field { name: Span { start: 1, end: 9 }, value: Span { start: 5, end: 2 } };
+        let h = Headers { buf: Bytes::from_static(b"ab"), fields: vec![outside], known: 0 };
+        assert_eq!(h.get_index(0), Some(("", &b""[..])));
+        assert_eq!(h.value_bytes(0), Some(Bytes::new()));
+        assert_eq!(h.get("x"), None);
     }
 
     #[test]
