@@ -50,6 +50,7 @@
 #                       built with `cargo build --release --manifest-path
 #                       benches/peers/hyper_hello/Cargo.toml`
 #   NODE_CMD [node benches/node/http_hello.js]   the same for "node"
+#   FLOOR_CMD [$TARGET/release/http_floor]        the same for "floor" (built when unset)
 #   READY_TIMEOUT [10]  seconds to wait for a server's `listening on` line
 #   CARGO_TARGET_DIR [target, and benches/peers/hyper_hello/target for the peer]
 set -euo pipefail
@@ -96,8 +97,15 @@ if [[ -z ${HYPER_CMD:-} ]]; then
   [[ -x $HYPER_CMD ]] || die "$HYPER_CMD was not built"
 fi
 
+if [[ -z ${FLOOR_CMD:-} ]]; then
+  cargo build --release -p netcore-benches --bin http_floor
+  FLOOR_CMD=$TARGET/release/http_floor
+fi
+
+# The HTTP servers; the floor joins them under load only (its idle memory says nothing).
 SERVERS=(ours hyper node)
-declare -A CMD=([ours]=$OURS_CMD [hyper]=$HYPER_CMD [node]=$NODE_CMD)
+LOADED=(ours hyper node floor)
+declare -A CMD=([ours]=$OURS_CMD [hyper]=$HYPER_CMD [node]=$NODE_CMD [floor]=$FLOOR_CMD)
 
 # --- load ---------------------------------------------------------------------------------------
 # load NAME CMD MODE: one wrk run (MODE plain or pipelined) against a fresh server. Sets REQS,
@@ -154,7 +162,7 @@ MODES=(plain pipelined)
 declare -A LABEL=([plain]="no pipelining" [pipelined]="pipelined x$DEPTH")
 declare -A RPS_OF P99_OF ERR_OF CPU_OF PER_CPU
 for mode in "${MODES[@]}"; do
-  for name in "${SERVERS[@]}"; do
+  for name in "${LOADED[@]}"; do
     load "$name" "${CMD[$name]}" "$mode"
     RPS_OF[$mode.$name]=$(awk -v r="$RPS" 'BEGIN { printf "%.0f", r }')
     P99_OF[$mode.$name]=$P99_MS
@@ -247,7 +255,7 @@ echo
 printf '%-16s %-6s %10s %9s %7s %13s %19s\n' mode server 'req/s' 'p99 ms' errors 'server CPU s' \
   'req / server CPU-s'
 for mode in "${MODES[@]}"; do
-  for name in "${SERVERS[@]}"; do
+  for name in "${LOADED[@]}"; do
     k=$mode.$name
     printf '%-16s %-6s %10s %9s %7s %13s %19s\n' "${LABEL[$mode]}" "$name" "${RPS_OF[$k]}" \
       "${P99_OF[$k]}" "${ERR_OF[$k]}" "${CPU_OF[$k]}" "${PER_CPU[$k]}"
@@ -266,6 +274,16 @@ for mode in "${MODES[@]}"; do
     printf '%-16s ours/%-6s req/s %7sx   per CPU-second %7sx%s\n' "${LABEL[$mode]}:" "$peer" "$rps" \
       "$per" "$target"
   done
+done
+echo
+echo "the floor (no HTTP, the same syscalls): the most a server of this design can have over a peer"
+for mode in "${MODES[@]}"; do
+  for peer in hyper node; do
+    printf '%-16s floor/%-5s per CPU-second %7sx\n' "${LABEL[$mode]}:" "$peer" \
+      "$(ratio "${PER_CPU[$mode.floor]}" "${PER_CPU[$mode.$peer]}")"
+  done
+  printf '%-16s ours/floor  per CPU-second %7sx\n' "${LABEL[$mode]}:" \
+    "$(ratio "${PER_CPU[$mode.ours]}" "${PER_CPU[$mode.floor]}")"
 done
 
 if [[ $SKIP_IDLE == 0 ]]; then
