@@ -269,20 +269,7 @@ impl RequestDecoder {
                         Ok(None) => return Ok(None),
                         Err(e) => return Err(self.body.fail(e)),
                     };
-                    let kind = match framing::request_body(&head, &self.body.limits) {
-                        Ok(k) => k,
-                        Err(e) => return Err(self.body.fail(e)),
-                    };
-                    let connect = head.is_connect();
-                    let connection = ConnectionOptions::of(head.headers());
-                    self.info = Some(MessageInfo {
-                        body: kind,
-                        keep_alive: connection.keep_alive(head.version()),
-                        expects_continue: framing::expects_continue(&head),
-                        upgrade: connect || connection.upgrade(),
-                    });
-                    self.body.offset = head.raw().len();
-                    self.body.start(kind);
+                    self.start(&head)?;
                     return Ok(Some(RequestEvent::Head(head)));
                 }
                 State::Body(_) => {
@@ -294,6 +281,66 @@ impl RequestDecoder {
                 }
             }
         }
+    }
+
+    /// The next request's head read straight from `input`, for a caller with nothing buffered:
+    /// the head is copied out of `input` (one allocation, the size of the head) and the number of
+    /// bytes it took is returned with it; the caller keeps the rest of `input` and goes on with
+    /// [`decode`](Self::decode) on a buffer holding it. This saves a connection that reads one
+    /// request at a time from buffering every request it reads.
+    ///
+    /// `Ok(None)` when `input` does not hold a whole head or the decoder is not between
+    /// messages: nothing was taken, and the caller buffers `input` and calls `decode`, which
+    /// gives the same events. Errors are `decode`'s.
+    ///
+    /// ```
+    /// use netcore_http1::proto::{Limits, RequestDecoder, RequestEvent};
+    /// let mut dec = RequestDecoder::new(Limits::default());
+    /// let input = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b";
+    /// let (used, head) = dec.decode_head(input).unwrap().unwrap();
+    /// assert_eq!((used, head.target()), (28, "/a"));
+    /// let mut buf = bytes::BytesMut::from(&input[used..]);
+    /// assert_eq!(dec.decode(&mut buf).unwrap(), Some(RequestEvent::End));
+    /// assert_eq!(dec.decode(&mut buf).unwrap(), None); // "GET /b" is incomplete
+    /// ```
+    pub fn decode_head(&mut self, input: &[u8]) -> Result<Option<(usize, RequestHead)>, ParseError> {
+        match &self.body.state {
+            State::Failed(e) => return Err(*e),
+            State::Head => {}
+            // An upgrade's end is an event of its own: left to `decode`.
+            State::Ended if !self.info.is_some_and(|i| i.upgrade) => {
+                self.body.after_end(self.info);
+                if !matches!(self.body.state, State::Head) {
+                    return Ok(None);
+                }
+            }
+            _ => return Ok(None),
+        }
+        let (len, head) = match head::parse_request(input, &self.body.limits) {
+            Ok(Some(parsed)) => parsed,
+            Ok(None) => return Ok(None),
+            Err(e) => return Err(self.body.fail(e)),
+        };
+        self.start(&head)?;
+        Ok(Some((len, head)))
+    }
+
+    /// The framing decision for a new request's head; the decoder moves on to its body.
+    fn start(&mut self, head: &RequestHead) -> Result<(), ParseError> {
+        let kind = match framing::request_body(head, &self.body.limits) {
+            Ok(k) => k,
+            Err(e) => return Err(self.body.fail(e)),
+        };
+        let connection = ConnectionOptions::of(head.headers());
+        self.info = Some(MessageInfo {
+            body: kind,
+            keep_alive: connection.keep_alive(head.version()),
+            expects_continue: framing::expects_continue(head),
+            upgrade: head.is_connect() || connection.upgrade(),
+        });
+        self.body.offset = head.raw().len();
+        self.body.start(kind);
+        Ok(())
     }
 
     /// After [`RequestEvent::Upgrade`] for an upgrade the server does not accept: go on parsing

@@ -210,13 +210,12 @@ impl SocketHandler for HttpSocket {
         if c.detached {
             return;
         }
-        c.buf.extend_from_slice(data);
         if let Wait::Head { keep_alive: true, .. } = c.wait {
             // The first byte of the next request: from now on its head has `headers_timeout`.
             c.wait = Wait::Head { since: now, keep_alive: false };
             arm(lp, self.conn);
         }
-        dispatch(lp, self.conn);
+        dispatch_input(lp, self.conn, data);
     }
 
     fn on_end(&mut self, socket: &mut Socket<'_>) {
@@ -293,6 +292,13 @@ fn call(lp: &mut EventLoop, conn: HandleId, f: impl FnOnce(&mut dyn Handler, &mu
 /// Parses what the buffer holds and hands it to the handler; everything written meanwhile goes
 /// out in one write at the end (a pipelined burst costs one syscall).
 fn dispatch(lp: &mut EventLoop, conn: HandleId) {
+    dispatch_input(lp, conn, &[]);
+}
+
+/// [`dispatch`] with `input`, bytes just read. While nothing is buffered, a request's head is
+/// parsed straight from `input` (copying the head only); whatever is left is buffered, as all of
+/// it is when the connection holds a partial request or cannot take a new one now.
+fn dispatch_input(lp: &mut EventLoop, conn: HandleId, mut input: &[u8]) {
     if let Some(c) = get(lp, conn) {
         c.dispatching = true;
     }
@@ -311,12 +317,35 @@ fn dispatch(lp: &mut EventLoop, conn: HandleId) {
             }
             break;
         }
-        let event = match c.decoder.decode(&mut c.buf) {
-            Ok(Some(event)) => event,
-            Ok(None) => break,
-            Err(e) => {
-                client_error(lp, conn, e);
-                break;
+        let mut from_input = None;
+        if !input.is_empty() && c.buf.is_empty() {
+            match c.decoder.decode_head(input) {
+                Ok(Some((used, head))) => {
+                    input = &input[used..];
+                    from_input = Some(head);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    client_error(lp, conn, e);
+                    break;
+                }
+            }
+        }
+        let event = match from_input {
+            Some(head) => RequestEvent::Head(head),
+            None => {
+                if !input.is_empty() {
+                    c.buf.extend_from_slice(input);
+                    input = &[];
+                }
+                match c.decoder.decode(&mut c.buf) {
+                    Ok(Some(event)) => event,
+                    Ok(None) => break,
+                    Err(e) => {
+                        client_error(lp, conn, e);
+                        break;
+                    }
+                }
             }
         };
         let socket = c.socket;
@@ -362,6 +391,9 @@ fn dispatch(lp: &mut EventLoop, conn: HandleId) {
     }
     if let Some(c) = get(lp, conn) {
         c.dispatching = false;
+        if !input.is_empty() && !c.detached {
+            c.buf.extend_from_slice(input);
+        }
     }
     flush(lp, conn);
 }
