@@ -1,0 +1,423 @@
+//! One WebSocket connection on the loop: the sans-IO [`Session`] fed from a `netcore-tcp`
+//! socket, its application's [`WebSocketHandler`], and permessage-deflate when agreed.
+//!
+//! ```text
+//!  socket ─on_data─► input ─Session::receive─► Message (inflated, UTF-8 checked) ─► on_message
+//!                                              Ping ─► Pong queued ─► on_ping
+//!                                              Close ─► Close echoed ─► (server) end TCP
+//!  send / ping / close ─► frames ─► out ─► one socket write per read (or at once, outside one)
+//! ```
+//!
+//! The connection's state lives in the loop's handle table, so a [`WebSocketId`] reaches it
+//! from anywhere on the loop (a timer, another connection's event) without shared pointers.
+
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use netcore::{EventLoop, HandleId, Ready, TimerId};
+use netcore_tcp::{Socket, SocketHandler, SocketId};
+
+use crate::error::Error;
+use crate::handler::{WebSocket, WebSocketHandler};
+use crate::proto::deflate::{Compressor, Inflater};
+use crate::proto::extension::DeflateParams;
+use crate::proto::{utf8, CloseCode, Config, Event, MaskRng, MessageKind, Role, Session, State};
+
+/// How long a connection waits for the peer's Close (or, as a client, for the server to end the
+/// TCP connection) after sending its own, before destroying the socket (Node `ws`'s 30 s).
+pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Bytes queued on the socket beyond which `send` returns false (Node's 16 KiB for sockets is
+/// `ws`'s effective mark; we use the 64 KiB of our streams).
+pub const DEFAULT_HIGH_WATER_MARK: usize = 64 * 1024;
+
+/// A connection's handle: act on it from anywhere on its loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct WebSocketId(pub(crate) HandleId);
+
+/// Everything a connection is set up with once the handshake is done.
+pub(crate) struct Setup {
+    pub(crate) role: Role,
+    pub(crate) config: Config,
+    pub(crate) deflate: Option<(DeflateParams, usize, u8)>,
+    pub(crate) close_timeout: Duration,
+    pub(crate) high_water_mark: usize,
+}
+
+/// The compressor, the inflater and the threshold under which messages go uncompressed.
+struct Deflate {
+    compressor: Compressor,
+    inflater: Inflater,
+    threshold: usize,
+    scratch: Vec<u8>,
+}
+
+pub(crate) struct Conn {
+    session: Session,
+    socket: SocketId,
+    handler: Option<Box<dyn WebSocketHandler>>,
+    input: BytesMut,
+    out: Vec<u8>,
+    /// Inside `on_data`: sends are gathered in `out` and written once at the end.
+    dispatching: bool,
+    deflate: Option<Deflate>,
+    close_timeout: Duration,
+    close_timer: Option<TimerId>,
+    high_water_mark: usize,
+    /// What `on_close` reports once the socket is gone.
+    close_code: u16,
+    close_reason: Bytes,
+    /// The TCP connection was ended or destroyed by us.
+    ending: bool,
+}
+
+fn get(lp: &mut EventLoop, id: WebSocketId) -> Option<&mut Conn> {
+    lp.handle_mut::<Conn>(id.0)
+}
+
+fn no_ready(_: &mut EventLoop, _: HandleId, _: Ready) {}
+
+/// A connection on `socket` (whose handshake is done): its state goes into the loop; the
+/// returned socket handler must be given the socket's events (then [`start`]).
+pub(crate) fn create(
+    lp: &mut EventLoop,
+    socket: SocketId,
+    setup: Setup,
+    handler: Box<dyn WebSocketHandler>,
+) -> (WebSocketId, WsSocket) {
+    let mut config = setup.config;
+    config.rsv1_allowed = setup.deflate.is_some();
+    let deflate = setup.deflate.map(|(params, threshold, level)| {
+        let (ours, theirs) = match setup.role {
+            Role::Server => (params.server_to_client(), params.client_to_server()),
+            Role::Client => (params.client_to_server(), params.server_to_client()),
+        };
+        Deflate {
+            compressor: Compressor::new(ours, level),
+            inflater: Inflater::new(theirs, config.max_message_size),
+            threshold,
+            scratch: Vec::new(),
+        }
+    });
+    let conn = Conn {
+        session: Session::new(setup.role, config, MaskRng::from_entropy()),
+        socket,
+        handler: Some(handler),
+        input: BytesMut::new(),
+        out: Vec::new(),
+        dispatching: false,
+        deflate,
+        close_timeout: setup.close_timeout,
+        close_timer: None,
+        high_water_mark: setup.high_water_mark,
+        close_code: 1006,
+        close_reason: Bytes::new(),
+        ending: false,
+    };
+    let id = WebSocketId(lp.insert_handle(conn, no_ready));
+    // The handle only holds state: the socket is what keeps the loop alive.
+    lp.unref_handle(id.0);
+    (id, WsSocket { id })
+}
+
+/// The connection has its socket's events: `on_open`, then the bytes that came after the
+/// handshake.
+pub(crate) fn start(lp: &mut EventLoop, id: WebSocketId, rest: &[u8]) {
+    call(lp, id, |h, ws| h.on_open(ws));
+    if !rest.is_empty() {
+        receive(lp, id, rest);
+    }
+}
+
+/// Drops a connection that never got its socket.
+pub(crate) fn discard(lp: &mut EventLoop, id: WebSocketId) {
+    lp.remove_handle(id.0);
+}
+
+/// Runs `f` with the connection's handler (taken out of the state for the call).
+fn call(lp: &mut EventLoop, id: WebSocketId, f: impl FnOnce(&mut dyn WebSocketHandler, &mut WebSocket<'_>)) {
+    let Some(c) = get(lp, id) else { return };
+    let Some(mut handler) = c.handler.take() else { return };
+    f(&mut *handler, &mut WebSocket { lp, id });
+    if let Some(c) = get(lp, id) {
+        c.handler.get_or_insert(handler);
+    }
+}
+
+/// Bytes read: every event they complete, then one write of everything owed.
+fn receive(lp: &mut EventLoop, id: WebSocketId, data: &[u8]) {
+    let Some(c) = get(lp, id) else { return };
+    if c.ending {
+        return;
+    }
+    c.dispatching = true;
+    c.input.extend_from_slice(data);
+    loop {
+        let Some(c) = get(lp, id) else { return };
+        let event = match c.session.receive(&mut c.input) {
+            Ok(Some(event)) => event,
+            Ok(None) => break,
+            Err(e) => {
+                fail(lp, id, e);
+                break;
+            }
+        };
+        match event {
+            Event::Message { data, text, compressed } => {
+                let data = if compressed {
+                    match inflate(c, &data, text) {
+                        Ok(data) => data,
+                        Err(e) => {
+                            c.session.fail(e);
+                            fail(lp, id, e);
+                            break;
+                        }
+                    }
+                } else {
+                    data
+                };
+                call(lp, id, |h, ws| h.on_message(ws, data, !text));
+            }
+            Event::Ping(payload) => {
+                if c.session.state() == State::Open {
+                    // RFC 6455 §5.5.2: a Pong with the same payload, as soon as practical.
+                    let _ = c.session.pong(&payload, &mut c.out);
+                }
+                call(lp, id, |h, ws| h.on_ping(ws, &payload));
+            }
+            Event::Pong(payload) => call(lp, id, |h, ws| h.on_pong(ws, &payload)),
+            Event::Close { code, reason } => {
+                c.close_code = code.map_or(1005, CloseCode::get);
+                c.close_reason = reason;
+                if c.session.state() == State::CloseReceived {
+                    // §5.5.1: answer with a Close, echoing the code.
+                    let _ = c.session.close(code, "", &mut c.out);
+                }
+                closed(lp, id);
+            }
+        }
+    }
+    if let Some(c) = get(lp, id) {
+        c.dispatching = false;
+    }
+    flush(lp, id);
+}
+
+/// Inflates a compressed message and checks its text (RFC 7692 §6.2; the core leaves both to us).
+fn inflate(c: &mut Conn, data: &[u8], text: bool) -> Result<Bytes, crate::proto::Error> {
+    let Some(d) = c.deflate.as_mut() else { return Err(crate::proto::Error::UnexpectedRsv1) };
+    d.scratch.clear();
+    if let Err(e) = d.inflater.inflate(data, &mut d.scratch) {
+        return Err(match e {
+            crate::proto::deflate::DeflateError::MessageTooBig { size, max } => {
+                crate::proto::Error::LimitExceeded {
+                    what: crate::proto::Limit::MessageSize,
+                    size: size as u64,
+                    max: max as u64,
+                }
+            }
+            _ => crate::proto::Error::InvalidCompressedData,
+        });
+    }
+    if text {
+        utf8::validate(&d.scratch).map_err(|e| crate::proto::Error::InvalidUtf8 { offset: e.offset })?;
+    }
+    Ok(Bytes::copy_from_slice(&d.scratch))
+}
+
+/// The peer broke a rule: tell the application, send the Close its error calls for, and end the
+/// connection (RFC 6455 §7.1.7, "fail the WebSocket connection").
+fn fail(lp: &mut EventLoop, id: WebSocketId, e: crate::proto::Error) {
+    let Some(c) = get(lp, id) else { return };
+    let _ = c.session.close(Some(e.close_code()), "", &mut c.out);
+    c.close_code = 1006;
+    call(lp, id, |h, ws| h.on_error(ws, &Error::Protocol(e)));
+    end(lp, id);
+}
+
+/// Both Close frames went through: the server ends the TCP connection (§7.1.1); a client waits
+/// for the server to, up to the close timeout.
+fn closed(lp: &mut EventLoop, id: WebSocketId) {
+    let Some(c) = get(lp, id) else { return };
+    if c.session.state() != State::Closed {
+        return;
+    }
+    match c.session.role() {
+        Role::Server => end(lp, id),
+        Role::Client => arm_close_timer(lp, id),
+    }
+}
+
+/// Flushes what is owed and ends the TCP connection (after the queue drains).
+fn end(lp: &mut EventLoop, id: WebSocketId) {
+    write_out(lp, id);
+    let Some(c) = get(lp, id) else { return };
+    if c.ending {
+        return;
+    }
+    c.ending = true;
+    let socket = c.socket;
+    socket.end(lp);
+    // A peer that never reads would keep the queue, and the socket, forever.
+    arm_close_timer(lp, id);
+}
+
+fn arm_close_timer(lp: &mut EventLoop, id: WebSocketId) {
+    let Some(c) = get(lp, id) else { return };
+    if c.close_timer.is_some() {
+        return;
+    }
+    let (socket, timeout) = (c.socket, c.close_timeout);
+    let timer = lp.set_timeout(timeout, move |lp| socket.destroy(lp));
+    lp.unref_timer(timer);
+    if let Some(c) = get(lp, id) {
+        c.close_timer = Some(timer);
+    }
+}
+
+/// Writes what the connection owes, unless inside `on_data` (then it goes at the end of it).
+fn flush(lp: &mut EventLoop, id: WebSocketId) {
+    if get(lp, id).is_some_and(|c| !c.dispatching) {
+        write_out(lp, id);
+    }
+}
+
+/// Writes what the connection owes now.
+fn write_out(lp: &mut EventLoop, id: WebSocketId) {
+    let Some(c) = get(lp, id) else { return };
+    if c.out.is_empty() || c.ending {
+        return;
+    }
+    let socket = c.socket;
+    let out = std::mem::take(&mut c.out);
+    socket.write(lp, &out);
+    if let Some(c) = get(lp, id) {
+        // The buffer comes back for the next frames (its capacity is kept only while small).
+        if c.out.is_empty() && out.capacity() <= 64 * 1024 {
+            c.out = out;
+            c.out.clear();
+        }
+    }
+}
+
+impl WebSocketId {
+    /// Sends a message (`ws.send(data, { binary })`): compressed when permessage-deflate was
+    /// agreed and the message reaches the threshold. Returns false once more than the
+    /// high-water mark is queued (wait for `on_drain`), or if the connection cannot send.
+    pub fn send(self, lp: &mut EventLoop, data: &[u8], is_binary: bool) -> bool {
+        let Some(c) = get(lp, self) else { return false };
+        let kind = if is_binary { MessageKind::Binary } else { MessageKind::Text };
+        let sent = match c.deflate.as_mut() {
+            Some(d) if data.len() >= d.threshold => {
+                d.scratch.clear();
+                match d.compressor.compress(data, &mut d.scratch) {
+                    Ok(()) => c.session.send_compressed(kind, &d.scratch, &mut c.out),
+                    Err(_) => c.session.send(kind, data, &mut c.out),
+                }
+            }
+            _ => c.session.send(kind, data, &mut c.out),
+        };
+        if sent.is_err() {
+            return false;
+        }
+        flush(lp, self);
+        self.buffered_amount(lp) < get(lp, self).map_or(0, |c| c.high_water_mark)
+    }
+
+    /// Sends a Ping (at most 125 bytes).
+    pub fn ping(self, lp: &mut EventLoop, data: &[u8]) -> Result<(), Error> {
+        let Some(c) = get(lp, self) else { return Err(Error::Protocol(crate::proto::Error::Closed)) };
+        c.session.ping(data, &mut c.out)?;
+        flush(lp, self);
+        Ok(())
+    }
+
+    /// Sends a Pong (at most 125 bytes).
+    pub fn pong(self, lp: &mut EventLoop, data: &[u8]) -> Result<(), Error> {
+        let Some(c) = get(lp, self) else { return Err(Error::Protocol(crate::proto::Error::Closed)) };
+        c.session.pong(data, &mut c.out)?;
+        flush(lp, self);
+        Ok(())
+    }
+
+    /// Starts the closing handshake with `code` (1000, 1001…, 3000–4999) and a reason of at most
+    /// 123 bytes; the socket is destroyed if the handshake does not finish within the close
+    /// timeout.
+    pub fn close(self, lp: &mut EventLoop, code: u16, reason: &str) -> Result<(), Error> {
+        let Some(c) = get(lp, self) else { return Err(Error::Protocol(crate::proto::Error::Closed)) };
+        let code = CloseCode::new(code).ok_or(crate::proto::Error::InvalidCloseCode(code))?;
+        c.session.close(Some(code), reason, &mut c.out)?;
+        flush(lp, self);
+        closed(lp, self);
+        arm_close_timer(lp, self);
+        Ok(())
+    }
+
+    /// Destroys the connection at once (`ws.terminate()`).
+    pub fn terminate(self, lp: &mut EventLoop) {
+        if let Some(c) = get(lp, self) {
+            c.ending = true;
+            let socket = c.socket;
+            socket.destroy(lp);
+        }
+    }
+
+    /// Bytes queued and not yet taken by the kernel (`ws.bufferedAmount`).
+    pub fn buffered_amount(self, lp: &EventLoop) -> usize {
+        lp.handle::<Conn>(self.0).map_or(0, |c| c.out.len() + c.socket.writable_length(lp))
+    }
+
+    /// Whether the connection is open for sending (`readyState === OPEN`).
+    pub fn is_open(self, lp: &EventLoop) -> bool {
+        lp.handle::<Conn>(self.0).is_some_and(|c| c.session.state() == State::Open && !c.ending)
+    }
+}
+
+/// The socket's events, forwarded to the connection.
+pub(crate) struct WsSocket {
+    id: WebSocketId,
+}
+
+impl SocketHandler for WsSocket {
+    fn on_data(&mut self, socket: &mut Socket<'_>, data: &[u8]) {
+        receive(socket.lp(), self.id, data);
+    }
+
+    fn on_end(&mut self, socket: &mut Socket<'_>) {
+        // The peer's FIN: after a closing handshake the normal end, before it an abnormal one
+        // (1006). Either way ours follows.
+        end(socket.lp(), self.id);
+    }
+
+    fn on_drain(&mut self, socket: &mut Socket<'_>) {
+        call(socket.lp(), self.id, |h, ws| h.on_drain(ws));
+    }
+
+    fn on_error(&mut self, socket: &mut Socket<'_>, error: &netcore_tcp::Error) {
+        let lp = socket.lp();
+        let Some(c) = get(lp, self.id) else { return };
+        c.ending = true;
+        let e = Error::Socket(clone_socket_error(error));
+        call(lp, self.id, |h, ws| h.on_error(ws, &e));
+    }
+
+    fn on_close(&mut self, lp: &mut EventLoop, _id: SocketId, _had_error: bool) {
+        let Some(c) = get(lp, self.id) else { return };
+        let timer = c.close_timer.take();
+        // Without a Close from the peer the code stays 1006 (§7.1.5).
+        let (code, reason) = (c.close_code, std::mem::take(&mut c.close_reason));
+        let handler = c.handler.take();
+        if let Some(t) = timer {
+            lp.clear_timer(t);
+        }
+        lp.remove_handle(self.id.0);
+        if let Some(mut h) = handler {
+            h.on_close(lp, code, &reason);
+        }
+    }
+}
+
+/// The socket error as our own value (`netcore_tcp::Error` is not `Clone`): its kind survives.
+fn clone_socket_error(e: &netcore_tcp::Error) -> netcore_tcp::Error {
+    netcore_tcp::Error::from_io(std::io::Error::new(e.kind(), e.to_string()), "")
+}

@@ -1,0 +1,202 @@
+//! Node `ws`'s `WebSocketServer`: standalone on a port ([`listen`]), or attached to a
+//! `netcore-http1` server's `upgrade` event ([`handle_upgrade`], `ws`'s `noServer` mode).
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use netcore::EventLoop;
+use netcore_http1::proto::RequestHead;
+use netcore_http1::server::{Handler, Request, Response, ServerId, Upgrade};
+
+use crate::conn::{self, Setup, WebSocketId, DEFAULT_CLOSE_TIMEOUT, DEFAULT_HIGH_WATER_MARK};
+use crate::error::Error;
+use crate::handler::WebSocketHandler;
+use crate::proto::extension::DeflateConfig;
+use crate::proto::handshake::{validate_request, write_accept, write_reject};
+use crate::proto::session::DEFAULT_MAX_MESSAGE_SIZE;
+use crate::proto::{Config, Role};
+
+/// A server's settings (Node `ws`'s `WebSocketServer` options). `Default`: no compression (as
+/// `ws`), 100 MiB messages, 30 s close timeout, 64 KiB high-water mark, any path.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ServerOptions {
+    /// permessage-deflate (`perMessageDeflate`): `None` (default) declines every offer.
+    pub deflate: Option<DeflateConfig>,
+    /// The largest message and frame accepted (`maxPayload`, default 100 MiB); beyond: 1009.
+    pub max_payload: usize,
+    /// The wait for the closing handshake to finish before the socket is destroyed.
+    pub close_timeout: Duration,
+    /// Bytes queued beyond which `send` returns false.
+    pub high_water_mark: usize,
+    /// Only upgrade requests for this path (the target without its query) are accepted
+    /// (`path`); others get 400. `None` (default): any.
+    pub path: Option<String>,
+    /// The HTTP server's own options (timeouts, head limits) for [`listen`].
+    pub http: netcore_http1::server::ServerOptions,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self {
+            deflate: None,
+            max_payload: DEFAULT_MAX_MESSAGE_SIZE,
+            close_timeout: DEFAULT_CLOSE_TIMEOUT,
+            high_water_mark: DEFAULT_HIGH_WATER_MARK,
+            path: None,
+            http: netcore_http1::server::ServerOptions::default(),
+        }
+    }
+}
+
+/// Answers an upgrade request from a `netcore-http1` server (`wss.handleUpgrade`): validates
+/// the handshake (RFC 6455 §4.2.1), agrees on permessage-deflate if `options` allow it, picks the
+/// first subprotocol offered (`ws`'s default), writes the `101` and hands the socket to a new
+/// connection with `handler`. A bad handshake is answered with its status (400, or 426 with the
+/// supported version) and the connection is closed. Either way the socket is taken: return true
+/// from `on_upgrade`.
+///
+/// ```no_run
+/// use netcore_http1::server::{listen, Handler, Request, Response, Upgrade};
+/// use netcore_websocket::server::{handle_upgrade, ServerOptions};
+/// use netcore_websocket::WebSocket;
+///
+/// #[derive(Clone)]
+/// struct App;
+///
+/// impl Handler for App {
+///     fn on_request(&mut self, _req: &Request<'_>, res: &mut Response<'_>) {
+///         res.end(b"plain HTTP here\n");
+///     }
+///     fn on_upgrade(&mut self, up: &mut Upgrade<'_>) -> bool {
+///         let echo = |ws: &mut WebSocket<'_>, data: bytes::Bytes, binary: bool| {
+///             ws.send(&data, binary);
+///         };
+///         let _ = handle_upgrade(up, &ServerOptions::default(), echo);
+///         true
+///     }
+/// }
+///
+/// let mut lp = netcore::EventLoop::new()?;
+/// listen(&mut lp, "127.0.0.1:8080", App)?;
+/// lp.run()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn handle_upgrade(
+    upgrade: &mut Upgrade<'_>,
+    options: &ServerOptions,
+    handler: impl WebSocketHandler,
+) -> Result<WebSocketId, Error> {
+    let socket = upgrade.socket();
+    let mut out = Vec::new();
+    if let Some(path) = &options.path {
+        if upgrade.head().target().split('?').next() != Some(path.as_str()) {
+            // `ws` answers an upgrade for another path with 400.
+            let _ = write_reject(400, "Bad Request", &[], &mut out);
+            let lp = upgrade.lp();
+            socket.end_with(lp, &out);
+            return Err(Error::Rejected { status: 400 });
+        }
+    }
+    let accepted = validate_request(upgrade.head()).and_then(|handshake| {
+        let deflate = options.deflate.as_ref().and_then(|config| {
+            handshake.negotiate_deflate(config).map(|params| (params, config.threshold, config.level))
+        });
+        let protocol = handshake.protocols().first().map(String::as_str);
+        write_accept(&handshake, protocol, deflate.as_ref().map(|d| &d.0), &[], &mut out)?;
+        Ok(deflate)
+    });
+    let lp = upgrade.lp();
+    let deflate = match accepted {
+        Ok(deflate) => deflate,
+        Err(e) => {
+            out.clear();
+            e.write_response(&mut out);
+            socket.end_with(lp, &out);
+            return Err(Error::Handshake(e));
+        }
+    };
+    socket.write(lp, &out);
+    let rest = upgrade.take_rest();
+    let config = Config {
+        max_frame_size: options.max_payload,
+        max_message_size: options.max_payload,
+        ..Config::default()
+    };
+    let setup = Setup {
+        role: Role::Server,
+        config,
+        deflate,
+        close_timeout: options.close_timeout,
+        high_water_mark: options.high_water_mark,
+    };
+    // The socket goes to the connection; the HTTP server lets go of it.
+    let (id, events) = conn::create(upgrade.lp(), socket, setup, Box::new(handler));
+    if !upgrade.accept(events) {
+        conn::discard(upgrade.lp(), id);
+        return Err(Error::Protocol(crate::proto::Error::Closed));
+    }
+    conn::start(upgrade.lp(), id, &rest);
+    Ok(id)
+}
+
+/// A standalone WebSocket server on `addr` (`new WebSocketServer({ port })`): every upgrade
+/// request that passes the handshake becomes a connection with the handler `connection` makes
+/// from its request head; plain HTTP requests get `426 Upgrade Required`, as from `ws`.
+///
+/// ```no_run
+/// use netcore_websocket::server::{listen, ServerOptions};
+/// use netcore_websocket::WebSocket;
+///
+/// let mut lp = netcore::EventLoop::new()?;
+/// let server = listen(&mut lp, "127.0.0.1:8080", ServerOptions::default(), |_head: &_| {
+///     |ws: &mut WebSocket<'_>, data: bytes::Bytes, binary: bool| {
+///         ws.send(&data, binary);
+///     }
+/// })?;
+/// println!("listening on {}", server.address(&lp).unwrap());
+/// lp.run()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn listen<F, H>(
+    lp: &mut EventLoop,
+    addr: &str,
+    options: ServerOptions,
+    connection: F,
+) -> Result<ServerId, netcore_tcp::Error>
+where
+    F: FnMut(&RequestHead) -> H + Clone + 'static,
+    H: WebSocketHandler,
+{
+    let http = options.http.clone();
+    let handler = Standalone { options: Rc::new(options), connection };
+    netcore_http1::server::listen_with(lp, addr, http, handler)
+}
+
+/// The HTTP side of a standalone server: 426 for requests, the handshake for upgrades.
+#[derive(Clone)]
+struct Standalone<F> {
+    options: Rc<ServerOptions>,
+    connection: F,
+}
+
+impl<F, H> Handler for Standalone<F>
+where
+    F: FnMut(&RequestHead) -> H + Clone + 'static,
+    H: WebSocketHandler,
+{
+    fn on_request(&mut self, _req: &Request<'_>, res: &mut Response<'_>) {
+        res.set_status(426);
+        let _ = res.set_header("Content-Type", "text/plain");
+        res.end(b"Upgrade Required");
+    }
+
+    fn on_upgrade(&mut self, upgrade: &mut Upgrade<'_>) -> bool {
+        if upgrade.is_connect() {
+            return false;
+        }
+        let handler = (self.connection)(upgrade.head());
+        let _ = handle_upgrade(upgrade, &self.options, handler);
+        true
+    }
+}
