@@ -1,4 +1,4 @@
-//! Helpers both load generators share (included with `#[path]`): the error type and the
+//! Helpers the load generators share (included with `#[path]`): the error type and the
 //! argument and I/O-error helpers.
 
 use std::fmt;
