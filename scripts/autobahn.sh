@@ -82,6 +82,8 @@ if key == "servers":
     spec["servers"] = [{"agent": "netcore", "url": value}]
 else:
     spec["url"] = value
+    # The fuzzing server's report web page would take port 8080; any free port will do.
+    spec["webport"] = 0
 json.dump(spec, open(path, "w"), indent=2)
 PY
 }

@@ -69,6 +69,9 @@ pub(crate) struct Conn {
     close_reason: Bytes,
     /// The TCP connection was ended or destroyed by us.
     ending: bool,
+    /// Client: the opening handshake is under way ([`create_opening`]); nothing is sent before
+    /// [`open`], and `close` aborts the handshake.
+    opening: bool,
 }
 
 fn get(lp: &mut EventLoop, id: WebSocketId) -> Option<&mut Conn> {
@@ -85,22 +88,9 @@ pub(crate) fn create(
     setup: Setup,
     handler: Box<dyn WebSocketHandler>,
 ) -> (WebSocketId, WsSocket) {
-    let mut config = setup.config;
-    config.rsv1_allowed = setup.deflate.is_some();
-    let deflate = setup.deflate.map(|(params, threshold, level)| {
-        let (ours, theirs) = match setup.role {
-            Role::Server => (params.server_to_client(), params.client_to_server()),
-            Role::Client => (params.client_to_server(), params.server_to_client()),
-        };
-        Deflate {
-            compressor: Compressor::new(ours, level),
-            inflater: Inflater::new(theirs, config.max_message_size),
-            threshold,
-            scratch: Vec::new(),
-        }
-    });
+    let (session, deflate) = engine(setup.role, setup.config, setup.deflate);
     let conn = Conn {
-        session: Session::new(setup.role, config, MaskRng::from_entropy()),
+        session,
         socket,
         handler: Some(handler),
         input: BytesMut::new(),
@@ -113,11 +103,79 @@ pub(crate) fn create(
         close_code: 1006,
         close_reason: Bytes::new(),
         ending: false,
+        opening: false,
     };
     let id = WebSocketId(lp.insert_handle(conn, no_ready));
     // The handle only holds state: the socket is what keeps the loop alive.
     lp.unref_handle(id.0);
     (id, WsSocket { id })
+}
+
+/// The session and, when agreed, the compressor and inflater (RFC 7692 §7.1: each side's own
+/// direction's parameters).
+fn engine(
+    role: Role,
+    mut config: Config,
+    deflate: Option<(DeflateParams, usize, u8)>,
+) -> (Session, Option<Deflate>) {
+    config.rsv1_allowed = deflate.is_some();
+    let deflate = deflate.map(|(params, threshold, level)| {
+        let (ours, theirs) = match role {
+            Role::Server => (params.server_to_client(), params.client_to_server()),
+            Role::Client => (params.client_to_server(), params.server_to_client()),
+        };
+        Deflate {
+            compressor: Compressor::new(ours, level),
+            inflater: Inflater::new(theirs, config.max_message_size),
+            threshold,
+            scratch: Vec::new(),
+        }
+    });
+    (Session::new(role, config, MaskRng::from_entropy()), deflate)
+}
+
+/// Client: a connection whose opening handshake is under way on `socket` (whose events the
+/// client's handshake keeps until [`open`]). Its id is usable at once: `send` refuses, `close`
+/// and `terminate` destroy the socket (the client then reports [`fail_opening`]).
+pub(crate) fn create_opening(
+    lp: &mut EventLoop,
+    socket: SocketId,
+    setup: Setup,
+    handler: Box<dyn WebSocketHandler>,
+) -> WebSocketId {
+    let (id, _) = create(lp, socket, setup, handler);
+    if let Some(c) = get(lp, id) {
+        c.opening = true;
+    }
+    id
+}
+
+/// Client: the handshake succeeded with `deflate` agreed (or not); the returned socket handler
+/// must be given the socket's events (then [`start`]). `None` if the connection is gone.
+pub(crate) fn open(
+    lp: &mut EventLoop,
+    id: WebSocketId,
+    deflate: Option<(DeflateParams, usize, u8)>,
+) -> Option<WsSocket> {
+    let c = get(lp, id)?;
+    let (session, deflate) = engine(c.session.role(), *c.session.config(), deflate);
+    c.session = session;
+    c.deflate = deflate;
+    c.opening = false;
+    Some(WsSocket { id })
+}
+
+/// Client: the handshake failed with `error` (the socket is closed): the application hears
+/// `on_error`, then `on_close` with 1006 (§7.1.5: no closing handshake), and the connection is
+/// gone.
+pub(crate) fn fail_opening(lp: &mut EventLoop, id: WebSocketId, error: &Error) {
+    call(lp, id, |h, ws| h.on_error(ws, error));
+    let Some(c) = get(lp, id) else { return };
+    let handler = c.handler.take();
+    lp.remove_handle(id.0);
+    if let Some(mut h) = handler {
+        h.on_close(lp, 1006, b"");
+    }
 }
 
 /// The connection has its socket's events: `on_open`, then the bytes that came after the
@@ -190,8 +248,9 @@ fn receive(lp: &mut EventLoop, id: WebSocketId, data: &[u8]) {
                 c.close_code = code.map_or(1005, CloseCode::get);
                 c.close_reason = reason;
                 if c.session.state() == State::CloseReceived {
-                    // §5.5.1: answer with a Close, echoing the code.
-                    let _ = c.session.close(code, "", &mut c.out);
+                    // §5.5.1: answer with a Close, echoing the code and reason (as Node `ws`).
+                    let reason = std::str::from_utf8(&c.close_reason).unwrap_or_default();
+                    let _ = c.session.close(code, reason, &mut c.out);
                 }
                 closed(lp, id);
             }
@@ -306,6 +365,9 @@ impl WebSocketId {
     /// high-water mark is queued (wait for `on_drain`), or if the connection cannot send.
     pub fn send(self, lp: &mut EventLoop, data: &[u8], is_binary: bool) -> bool {
         let Some(c) = get(lp, self) else { return false };
+        if c.opening {
+            return false;
+        }
         let kind = if is_binary { MessageKind::Binary } else { MessageKind::Text };
         let sent = match c.deflate.as_mut() {
             Some(d) if data.len() >= d.threshold => {
@@ -327,6 +389,9 @@ impl WebSocketId {
     /// Sends a Ping (at most 125 bytes).
     pub fn ping(self, lp: &mut EventLoop, data: &[u8]) -> Result<(), Error> {
         let Some(c) = get(lp, self) else { return Err(Error::Protocol(crate::proto::Error::Closed)) };
+        if c.opening {
+            return Err(Error::NotOpen);
+        }
         c.session.ping(data, &mut c.out)?;
         flush(lp, self);
         Ok(())
@@ -335,6 +400,9 @@ impl WebSocketId {
     /// Sends a Pong (at most 125 bytes).
     pub fn pong(self, lp: &mut EventLoop, data: &[u8]) -> Result<(), Error> {
         let Some(c) = get(lp, self) else { return Err(Error::Protocol(crate::proto::Error::Closed)) };
+        if c.opening {
+            return Err(Error::NotOpen);
+        }
         c.session.pong(data, &mut c.out)?;
         flush(lp, self);
         Ok(())
@@ -342,9 +410,14 @@ impl WebSocketId {
 
     /// Starts the closing handshake with `code` (1000, 1001…, 3000–4999) and a reason of at most
     /// 123 bytes; the socket is destroyed if the handshake does not finish within the close
-    /// timeout.
+    /// timeout. A client still in its opening handshake aborts it instead (`on_error` with
+    /// [`Error::ClosedBeforeOpen`], then `on_close` with 1006), as Node `ws`.
     pub fn close(self, lp: &mut EventLoop, code: u16, reason: &str) -> Result<(), Error> {
         let Some(c) = get(lp, self) else { return Err(Error::Protocol(crate::proto::Error::Closed)) };
+        if c.opening {
+            self.terminate(lp);
+            return Ok(());
+        }
         let code = CloseCode::new(code).ok_or(crate::proto::Error::InvalidCloseCode(code))?;
         c.session.close(Some(code), reason, &mut c.out)?;
         flush(lp, self);
@@ -353,7 +426,8 @@ impl WebSocketId {
         Ok(())
     }
 
-    /// Destroys the connection at once (`ws.terminate()`).
+    /// Destroys the connection at once (`ws.terminate()`); a client's opening handshake is
+    /// aborted.
     pub fn terminate(self, lp: &mut EventLoop) {
         if let Some(c) = get(lp, self) {
             c.ending = true;
@@ -369,7 +443,7 @@ impl WebSocketId {
 
     /// Whether the connection is open for sending (`readyState === OPEN`).
     pub fn is_open(self, lp: &EventLoop) -> bool {
-        lp.handle::<Conn>(self.0).is_some_and(|c| c.session.state() == State::Open && !c.ending)
+        lp.handle::<Conn>(self.0).is_some_and(|c| c.session.state() == State::Open && !c.ending && !c.opening)
     }
 }
 
@@ -397,6 +471,12 @@ impl SocketHandler for WsSocket {
         let lp = socket.lp();
         let Some(c) = get(lp, self.id) else { return };
         c.ending = true;
+        if c.session.state() == State::Closed {
+            // Both Close frames went through: a reset now only ends TCP (servers such as
+            // Autobahn's abort the connection once the closing handshake is done), and
+            // `on_close` reports the peer's code.
+            return;
+        }
         let e = Error::Socket(clone_socket_error(error));
         call(lp, self.id, |h, ws| h.on_error(ws, &e));
     }
@@ -417,7 +497,8 @@ impl SocketHandler for WsSocket {
     }
 }
 
-/// The socket error as our own value (`netcore_tcp::Error` is not `Clone`): its kind survives.
+/// The socket error as our own value (`netcore_tcp::Error` is not `Clone`): its variant, and so
+/// its Node name, survives.
 fn clone_socket_error(e: &netcore_tcp::Error) -> netcore_tcp::Error {
-    netcore_tcp::Error::from_io(std::io::Error::new(e.kind(), e.to_string()), "")
+    crate::error::copy_socket_error(e)
 }

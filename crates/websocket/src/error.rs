@@ -21,6 +21,29 @@ pub enum Error {
         /// The HTTP status sent.
         status: u16,
     },
+    /// Client: the URL cannot be connected to (Node `ws` throws a `SyntaxError`): not
+    /// `ws://host[:port][/path][?query]`, or a `wss:` URL (TLS is not available yet).
+    InvalidUrl {
+        /// The URL given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Client: the server's answer to the opening handshake is not an HTTP/1.1 response head,
+    /// or its head exceeds the limits (`HPE_*`, llhttp's names).
+    InvalidResponse(netcore_http1::proto::ParseError),
+    /// Client: the server closed the connection before its answer to the opening handshake was
+    /// complete (Node's "socket hang up", `ECONNRESET`).
+    SocketHangUp,
+    /// Client: the opening handshake did not finish in time (Node `ws`'s "Opening handshake has
+    /// timed out"); the socket was destroyed.
+    HandshakeTimeout,
+    /// Client: `close` or `terminate` was called during the opening handshake (Node `ws`'s
+    /// "WebSocket was closed before the connection was established").
+    ClosedBeforeOpen,
+    /// A Ping or Pong on a connection still in its opening handshake (Node `ws`'s "WebSocket
+    /// is not open: readyState 0 (CONNECTING)").
+    NotOpen,
 }
 
 impl Error {
@@ -29,6 +52,35 @@ impl Error {
         match self {
             Error::Protocol(e) => Some(e.close_code().get()),
             _ => None,
+        }
+    }
+
+    /// A name for the error, Node's where it has one: the socket's (`ECONNREFUSED`,
+    /// `ECONNRESET`…), Node `ws`'s `WS_ERR_*` for a peer's protocol violation, llhttp's `HPE_*`
+    /// for a malformed handshake response; otherwise a name of ours in the same style
+    /// (`WS_ERR_UNEXPECTED_RESPONSE`, `WS_ERR_HANDSHAKE_TIMEOUT`…).
+    ///
+    /// ```
+    /// use netcore_websocket::proto::handshake::HandshakeError;
+    /// use netcore_websocket::Error;
+    /// let refused = Error::Socket(netcore_tcp::Error::ConnectionRefused { addr: "127.0.0.1:1".into() });
+    /// assert_eq!(refused.code(), "ECONNREFUSED");
+    /// let e = Error::Handshake(HandshakeError::UnexpectedResponse { status: 404 });
+    /// assert_eq!(e.code(), "WS_ERR_UNEXPECTED_RESPONSE");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Protocol(e) => e.node_code().unwrap_or("WS_ERR_PROTOCOL"),
+            Error::Handshake(HandshakeError::UnexpectedResponse { .. }) => "WS_ERR_UNEXPECTED_RESPONSE",
+            Error::Handshake(_) => "WS_ERR_INVALID_HANDSHAKE",
+            Error::Socket(e) => e.code(),
+            Error::Rejected { .. } => "WS_ERR_REJECTED",
+            Error::InvalidUrl { .. } => "ERR_INVALID_URL",
+            Error::InvalidResponse(e) => e.kind.code(),
+            Error::SocketHangUp => "ECONNRESET",
+            Error::HandshakeTimeout => "WS_ERR_HANDSHAKE_TIMEOUT",
+            Error::ClosedBeforeOpen => "WS_ERR_CLOSED_BEFORE_OPEN",
+            Error::NotOpen => "WS_ERR_NOT_OPEN",
         }
     }
 }
@@ -40,11 +92,54 @@ impl fmt::Display for Error {
             Error::Handshake(e) => e.fmt(f),
             Error::Socket(e) => e.fmt(f),
             Error::Rejected { status } => write!(f, "upgrade refused with status {status}"),
+            Error::InvalidUrl { url, reason } => write!(f, "invalid websocket url {url:?}: {reason}"),
+            Error::InvalidResponse(e) => write!(f, "invalid handshake response: {e}"),
+            Error::SocketHangUp => f.write_str("socket hang up (ECONNRESET)"),
+            Error::HandshakeTimeout => f.write_str("opening handshake has timed out"),
+            Error::ClosedBeforeOpen => {
+                f.write_str("websocket was closed before the connection was established")
+            }
+            Error::NotOpen => f.write_str("websocket is not open: its opening handshake is under way"),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Protocol(e) => Some(e),
+            Error::Handshake(e) => Some(e),
+            Error::Socket(e) => Some(e),
+            Error::InvalidResponse(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// An owned copy of a socket error (`netcore_tcp::Error` is not `Clone`) that keeps its variant,
+/// so its Node name survives (`ECONNREFUSED` stays `ECONNREFUSED`, not `EIO`).
+pub(crate) fn copy_socket_error(e: &netcore_tcp::Error) -> netcore_tcp::Error {
+    use netcore_tcp::Error as E;
+    match e {
+        E::AddrInUse { addr } => E::AddrInUse { addr: addr.clone() },
+        E::Access { addr } => E::Access { addr: addr.clone() },
+        E::AddrNotAvailable { addr } => E::AddrNotAvailable { addr: addr.clone() },
+        E::ConnectionRefused { addr } => E::ConnectionRefused { addr: addr.clone() },
+        E::ConnectionReset => E::ConnectionReset,
+        E::BrokenPipe => E::BrokenPipe,
+        E::TimedOut => E::TimedOut,
+        E::HostNotFound { host } => E::HostNotFound { host: host.clone() },
+        E::WriteAfterEnd => E::WriteAfterEnd,
+        E::TooManyOpenFiles => E::TooManyOpenFiles,
+        E::InvalidAddress { input } => E::InvalidAddress { input: input.clone() },
+        E::Closed => E::Closed,
+        E::Io(io) => E::Io(match io.raw_os_error() {
+            Some(errno) => std::io::Error::from_raw_os_error(errno),
+            None => std::io::Error::new(io.kind(), io.to_string()),
+        }),
+        other => E::Io(std::io::Error::new(other.kind(), other.to_string())),
+    }
+}
 
 impl From<crate::proto::Error> for Error {
     fn from(e: crate::proto::Error) -> Self {
