@@ -230,7 +230,8 @@ pub fn connect(
     // Queued until the connection is up.
     socket.write(lp, &request);
     let config = Config { max_frame_size: max_payload, max_message_size: max_payload, ..Config::default() };
-    let setup = Setup { role: Role::Client, config, deflate: None, close_timeout, high_water_mark };
+    let setup =
+        Setup { role: Role::Client, config, deflate: None, close_timeout, high_water_mark, protocol: None };
     let ws = conn::create_opening(lp, socket, setup, Box::new(handler));
     let timer = handshake_timeout.map(|t| {
         let timer = lp.set_timeout(t, move |lp| timed_out(lp, handle));
@@ -367,7 +368,7 @@ fn response(lp: &mut EventLoop, handle: HandleId, socket: SocketId, data: &[u8])
     if let Some(t) = o.timer {
         lp.clear_timer(t);
     }
-    let Some(events) = ws.and_then(|ws| conn::open(lp, ws, deflate)) else {
+    let Some(events) = ws.and_then(|ws| conn::open(lp, ws, deflate, accepted.protocol.clone())) else {
         socket.destroy(lp);
         return;
     };

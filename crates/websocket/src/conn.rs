@@ -19,6 +19,7 @@ use netcore_tcp::{Socket, SocketHandler, SocketId};
 
 use crate::error::Error;
 use crate::handler::{WebSocket, WebSocketHandler};
+use crate::pool::DeflatePool;
 use crate::proto::deflate::{Compressor, Inflater};
 use crate::proto::extension::DeflateParams;
 use crate::proto::{utf8, CloseCode, Config, Event, MaskRng, MessageKind, Role, Session, State};
@@ -42,6 +43,7 @@ pub(crate) struct Setup {
     pub(crate) deflate: Option<(DeflateParams, usize, u8)>,
     pub(crate) close_timeout: Duration,
     pub(crate) high_water_mark: usize,
+    pub(crate) protocol: Option<String>,
 }
 
 /// The compressor, the inflater and the threshold under which messages go uncompressed.
@@ -50,6 +52,13 @@ struct Deflate {
     inflater: Inflater,
     threshold: usize,
     scratch: Vec<u8>,
+}
+
+impl Deflate {
+    /// Whether either direction keeps its window between messages (state that cannot be pooled).
+    fn keeps_history(&self) -> bool {
+        !self.compressor.params().no_context_takeover || !self.inflater.params().no_context_takeover
+    }
 }
 
 pub(crate) struct Conn {
@@ -72,6 +81,18 @@ pub(crate) struct Conn {
     /// Client: the opening handshake is under way ([`create_opening`]); nothing is sent before
     /// [`open`], and `close` aborts the handshake.
     opening: bool,
+    /// Reading stopped because more than the high-water mark is owed to a peer that does not
+    /// read (a ping flood, an echo to a peer that never reads): it resumes on `drain`.
+    reading_paused: bool,
+    /// The agreed subprotocol.
+    protocol: Option<String>,
+    /// This connection keeps compression history (counted in [`DeflatePool::takeover`]).
+    takeover: bool,
+    /// A fragmented send in progress: whether it is compressed.
+    sending_fragments: Option<bool>,
+    /// The heartbeat's timer, and whether its last Ping is still unanswered.
+    heartbeat: Option<TimerId>,
+    awaiting_pong: bool,
 }
 
 fn get(lp: &mut EventLoop, id: WebSocketId) -> Option<&mut Conn> {
@@ -89,6 +110,7 @@ pub(crate) fn create(
     handler: Box<dyn WebSocketHandler>,
 ) -> (WebSocketId, WsSocket) {
     let (session, deflate) = engine(setup.role, setup.config, setup.deflate);
+    let takeover = deflate.as_ref().is_some_and(Deflate::keeps_history);
     let conn = Conn {
         session,
         socket,
@@ -104,7 +126,16 @@ pub(crate) fn create(
         close_reason: Bytes::new(),
         ending: false,
         opening: false,
+        reading_paused: false,
+        protocol: setup.protocol,
+        takeover,
+        sending_fragments: None,
+        heartbeat: None,
+        awaiting_pong: false,
     };
+    if takeover {
+        DeflatePool::of(lp).takeover += 1;
+    }
     let id = WebSocketId(lp.insert_handle(conn, no_ready));
     // The handle only holds state: the socket is what keeps the loop alive.
     lp.unref_handle(id.0);
@@ -156,13 +187,41 @@ pub(crate) fn open(
     lp: &mut EventLoop,
     id: WebSocketId,
     deflate: Option<(DeflateParams, usize, u8)>,
+    protocol: Option<String>,
 ) -> Option<WsSocket> {
     let c = get(lp, id)?;
     let (session, deflate) = engine(c.session.role(), *c.session.config(), deflate);
     c.session = session;
+    let takeover = deflate.as_ref().is_some_and(Deflate::keeps_history);
     c.deflate = deflate;
     c.opening = false;
+    c.protocol = protocol;
+    c.takeover = takeover;
+    if takeover {
+        DeflatePool::of(lp).takeover += 1;
+    }
     Some(WsSocket { id })
+}
+
+/// What a connection leaves when it goes: its handler and what `on_close` reports.
+type Remains = (Option<Box<dyn WebSocketHandler>>, u16, Bytes);
+
+/// The connection's state leaves the loop: its timers stop and its share of compression memory
+/// is released.
+fn remove(lp: &mut EventLoop, id: WebSocketId) -> Option<Remains> {
+    let c = get(lp, id)?;
+    let timers = [c.close_timer.take(), c.heartbeat.take()];
+    let out = (c.handler.take(), c.close_code, std::mem::take(&mut c.close_reason));
+    let takeover = c.takeover;
+    for t in timers.into_iter().flatten() {
+        lp.clear_timer(t);
+    }
+    if takeover {
+        let pool = DeflatePool::of(lp);
+        pool.takeover = pool.takeover.saturating_sub(1);
+    }
+    lp.remove_handle(id.0);
+    Some(out)
 }
 
 /// Client: the handshake failed with `error` (the socket is closed): the application hears
@@ -170,10 +229,7 @@ pub(crate) fn open(
 /// gone.
 pub(crate) fn fail_opening(lp: &mut EventLoop, id: WebSocketId, error: &Error) {
     call(lp, id, |h, ws| h.on_error(ws, error));
-    let Some(c) = get(lp, id) else { return };
-    let handler = c.handler.take();
-    lp.remove_handle(id.0);
-    if let Some(mut h) = handler {
+    if let Some((Some(mut h), _, _)) = remove(lp, id) {
         h.on_close(lp, 1006, b"");
     }
 }
@@ -189,7 +245,7 @@ pub(crate) fn start(lp: &mut EventLoop, id: WebSocketId, rest: &[u8]) {
 
 /// Drops a connection that never got its socket.
 pub(crate) fn discard(lp: &mut EventLoop, id: WebSocketId) {
-    lp.remove_handle(id.0);
+    remove(lp, id);
 }
 
 /// Runs `f` with the connection's handler (taken out of the state for the call).
@@ -223,10 +279,12 @@ fn receive(lp: &mut EventLoop, id: WebSocketId, data: &[u8]) {
         match event {
             Event::Message { data, text, compressed } => {
                 let data = if compressed {
-                    match inflate(c, &data, text) {
+                    match inflate(lp, id, &data, text) {
                         Ok(data) => data,
                         Err(e) => {
-                            c.session.fail(e);
+                            if let Some(c) = get(lp, id) {
+                                c.session.fail(e);
+                            }
                             fail(lp, id, e);
                             break;
                         }
@@ -243,7 +301,10 @@ fn receive(lp: &mut EventLoop, id: WebSocketId, data: &[u8]) {
                 }
                 call(lp, id, |h, ws| h.on_ping(ws, &payload));
             }
-            Event::Pong(payload) => call(lp, id, |h, ws| h.on_pong(ws, &payload)),
+            Event::Pong(payload) => {
+                c.awaiting_pong = false;
+                call(lp, id, |h, ws| h.on_pong(ws, &payload));
+            }
             Event::Close { code, reason } => {
                 c.close_code = code.map_or(1005, CloseCode::get);
                 c.close_reason = reason;
@@ -260,28 +321,78 @@ fn receive(lp: &mut EventLoop, id: WebSocketId, data: &[u8]) {
         c.dispatching = false;
     }
     flush(lp, id);
+    // A peer that sends faster than it reads what it is owed (pongs, echoes) waits until it has
+    // read: the queue stays near the high-water mark instead of growing without bound.
+    let Some(c) = lp.handle::<Conn>(id.0) else { return };
+    let (socket, mark) = (c.socket, c.high_water_mark);
+    if !c.reading_paused && !c.ending && socket.writable_length(lp) > mark {
+        if let Some(c) = get(lp, id) {
+            c.reading_paused = true;
+        }
+        socket.pause(lp);
+    }
 }
 
-/// Inflates a compressed message and checks its text (RFC 7692 §6.2; the core leaves both to us).
-fn inflate(c: &mut Conn, data: &[u8], text: bool) -> Result<Bytes, crate::proto::Error> {
-    let Some(d) = c.deflate.as_mut() else { return Err(crate::proto::Error::UnexpectedRsv1) };
+/// Inflates a compressed message and checks its text (RFC 7692 §6.2; the core leaves both to
+/// us). Without context takeover the inflater's state is borrowed from the loop's pool.
+fn inflate(
+    lp: &mut EventLoop,
+    id: WebSocketId,
+    data: &[u8],
+    text: bool,
+) -> Result<Bytes, crate::proto::Error> {
+    let wants_state = get(lp, id)
+        .and_then(|c| c.deflate.as_ref())
+        .is_some_and(|d| !d.inflater.has_state() && d.inflater.params().no_context_takeover);
+    let pooled = if wants_state { DeflatePool::of(lp).take_inflater() } else { None };
+    let Some(d) = get(lp, id).and_then(|c| c.deflate.as_mut()) else {
+        return Err(crate::proto::Error::UnexpectedRsv1);
+    };
+    if let Some(state) = pooled {
+        let _ = d.inflater.attach_state(state);
+    }
     d.scratch.clear();
-    if let Err(e) = d.inflater.inflate(data, &mut d.scratch) {
-        return Err(match e {
-            crate::proto::deflate::DeflateError::MessageTooBig { size, max } => {
-                crate::proto::Error::LimitExceeded {
-                    what: crate::proto::Limit::MessageSize,
-                    size: size as u64,
-                    max: max as u64,
-                }
+    let result = d.inflater.inflate(data, &mut d.scratch);
+    let spare = d.inflater.detach_state();
+    let result = result.map_err(|e| match e {
+        crate::proto::deflate::DeflateError::MessageTooBig { size, max } => {
+            crate::proto::Error::LimitExceeded {
+                what: crate::proto::Limit::MessageSize,
+                size: size as u64,
+                max: max as u64,
             }
-            _ => crate::proto::Error::InvalidCompressedData,
-        });
+        }
+        _ => crate::proto::Error::InvalidCompressedData,
+    });
+    let result = result.and_then(|()| {
+        if text {
+            utf8::validate(&d.scratch).map_err(|e| crate::proto::Error::InvalidUtf8 { offset: e.offset })?;
+        }
+        Ok(Bytes::copy_from_slice(&d.scratch))
+    });
+    if let Some(state) = spare {
+        DeflatePool::of(lp).give_inflater(state);
     }
-    if text {
-        utf8::validate(&d.scratch).map_err(|e| crate::proto::Error::InvalidUtf8 { offset: e.offset })?;
+    result
+}
+
+/// Compresses `data` into the connection's scratch buffer (one whole message, or the next part
+/// of a fragmented one), borrowing a pooled state when the direction has no context takeover.
+fn compress(lp: &mut EventLoop, id: WebSocketId, data: &[u8], last: bool) -> bool {
+    let wants_state = get(lp, id)
+        .and_then(|c| c.deflate.as_ref())
+        .is_some_and(|d| !d.compressor.has_state() && d.compressor.params().no_context_takeover);
+    let pooled = if wants_state { DeflatePool::of(lp).take_compressor() } else { None };
+    let Some(d) = get(lp, id).and_then(|c| c.deflate.as_mut()) else { return false };
+    if let Some(state) = pooled {
+        let _ = d.compressor.attach_state(state);
     }
-    Ok(Bytes::copy_from_slice(&d.scratch))
+    d.scratch.clear();
+    let ok = d.compressor.compress_part(data, last, &mut d.scratch).is_ok();
+    if let Some(state) = d.compressor.detach_state() {
+        DeflatePool::of(lp).give_compressor(state);
+    }
+    ok
 }
 
 /// The peer broke a rule: tell the application, send the Close its error calls for, and end the
@@ -369,21 +480,103 @@ impl WebSocketId {
             return false;
         }
         let kind = if is_binary { MessageKind::Binary } else { MessageKind::Text };
-        let sent = match c.deflate.as_mut() {
-            Some(d) if data.len() >= d.threshold => {
-                d.scratch.clear();
-                match d.compressor.compress(data, &mut d.scratch) {
-                    Ok(()) => c.session.send_compressed(kind, &d.scratch, &mut c.out),
-                    Err(_) => c.session.send(kind, data, &mut c.out),
-                }
-            }
+        let compressed = c.deflate.as_ref().is_some_and(|d| data.len() >= d.threshold)
+            && c.sending_fragments.is_none()
+            && compress(lp, self, data, true);
+        let Some(c) = get(lp, self) else { return false };
+        let sent = match c.deflate.as_ref() {
+            Some(d) if compressed => c.session.send_compressed(kind, &d.scratch, &mut c.out),
             _ => c.session.send(kind, data, &mut c.out),
         };
         if sent.is_err() {
             return false;
         }
         flush(lp, self);
-        self.buffered_amount(lp) < get(lp, self).map_or(0, |c| c.high_water_mark)
+        self.below_high_water_mark(lp)
+    }
+
+    /// Sends one fragment of a message (RFC 6455 §5.4), for a message streamed as it is
+    /// produced: the first call starts it, the one with `last` ends it; `is_binary` must stay the
+    /// same throughout. With permessage-deflate the whole message is compressed, each fragment
+    /// carrying what was compressed so far. Other messages wait until it ends (`send` returns
+    /// false meanwhile); pings and pongs may go between fragments. Returns as `send` does.
+    ///
+    /// ```no_run
+    /// # fn f(lp: &mut netcore::EventLoop, ws: netcore_websocket::WebSocketId) {
+    /// ws.send_fragment(lp, b"Hel", false, false);
+    /// ws.send_fragment(lp, b"lo", false, true); // the peer gets one text message, "Hello"
+    /// # }
+    /// ```
+    pub fn send_fragment(self, lp: &mut EventLoop, data: &[u8], is_binary: bool, last: bool) -> bool {
+        let Some(c) = get(lp, self) else { return false };
+        if c.opening {
+            return false;
+        }
+        let kind = if is_binary { MessageKind::Binary } else { MessageKind::Text };
+        let compressed = match c.sending_fragments {
+            Some(compressed) => compressed,
+            None => c.deflate.is_some(),
+        };
+        if compressed && !compress(lp, self, data, last) {
+            return false;
+        }
+        let Some(c) = get(lp, self) else { return false };
+        let sent = match c.deflate.as_ref() {
+            Some(d) if compressed => c.session.send_fragment_compressed(kind, &d.scratch, last, &mut c.out),
+            _ => c.session.send_fragment(kind, data, last, &mut c.out),
+        };
+        if sent.is_err() {
+            return false;
+        }
+        c.sending_fragments = if last { None } else { Some(compressed) };
+        flush(lp, self);
+        self.below_high_water_mark(lp)
+    }
+
+    fn below_high_water_mark(self, lp: &EventLoop) -> bool {
+        let mark = lp.handle::<Conn>(self.0).map_or(0, |c| c.high_water_mark);
+        self.buffered_amount(lp) < mark
+    }
+
+    /// Pings the peer every `interval` and destroys the connection if the previous Ping's Pong
+    /// has not come back by the next one (Node `ws`'s documented heartbeat, built in): a peer
+    /// that vanished without a FIN is noticed within two intervals. Any Pong counts.
+    ///
+    /// ```no_run
+    /// # fn f(lp: &mut netcore::EventLoop, ws: netcore_websocket::WebSocketId) {
+    /// ws.heartbeat(lp, std::time::Duration::from_secs(30));
+    /// # }
+    /// ```
+    pub fn heartbeat(self, lp: &mut EventLoop, interval: Duration) {
+        let Some(c) = get(lp, self) else { return };
+        let old = c.heartbeat.take();
+        c.awaiting_pong = false;
+        if let Some(t) = old {
+            lp.clear_timer(t);
+        }
+        let timer = lp.set_interval(interval, move |lp| {
+            let Some(c) = get(lp, self) else { return };
+            if c.awaiting_pong {
+                self.terminate(lp);
+                return;
+            }
+            c.awaiting_pong = true;
+            let _ = self.ping(lp, b"");
+        });
+        lp.unref_timer(timer);
+        if let Some(c) = get(lp, self) {
+            c.heartbeat = Some(timer);
+        }
+    }
+
+    /// The subprotocol agreed in the handshake (`ws.protocol`), if any.
+    pub fn protocol(self, lp: &EventLoop) -> Option<&str> {
+        lp.handle::<Conn>(self.0).and_then(|c| c.protocol.as_deref())
+    }
+
+    /// Whether permessage-deflate was agreed (`ws.extensions` names it).
+    pub fn is_compressed(self, lp: &EventLoop) -> bool {
+        lp.handle::<Conn>(self.0).is_some_and(|c| c.deflate.is_some())
     }
 
     /// Sends a Ping (at most 125 bytes).
@@ -464,7 +657,14 @@ impl SocketHandler for WsSocket {
     }
 
     fn on_drain(&mut self, socket: &mut Socket<'_>) {
-        call(socket.lp(), self.id, |h, ws| h.on_drain(ws));
+        let lp = socket.lp();
+        if let Some(c) = get(lp, self.id) {
+            if std::mem::take(&mut c.reading_paused) {
+                let socket = c.socket;
+                socket.resume(lp);
+            }
+        }
+        call(lp, self.id, |h, ws| h.on_drain(ws));
     }
 
     fn on_error(&mut self, socket: &mut Socket<'_>, error: &netcore_tcp::Error) {
@@ -482,16 +682,8 @@ impl SocketHandler for WsSocket {
     }
 
     fn on_close(&mut self, lp: &mut EventLoop, _id: SocketId, _had_error: bool) {
-        let Some(c) = get(lp, self.id) else { return };
-        let timer = c.close_timer.take();
         // Without a Close from the peer the code stays 1006 (§7.1.5).
-        let (code, reason) = (c.close_code, std::mem::take(&mut c.close_reason));
-        let handler = c.handler.take();
-        if let Some(t) = timer {
-            lp.clear_timer(t);
-        }
-        lp.remove_handle(self.id.0);
-        if let Some(mut h) = handler {
+        if let Some((Some(mut h), code, reason)) = remove(lp, self.id) {
             h.on_close(lp, code, &reason);
         }
     }

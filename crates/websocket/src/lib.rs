@@ -8,6 +8,7 @@ pub mod client;
 mod conn;
 mod error;
 mod handler;
+mod pool;
 pub mod proto;
 pub mod server;
 

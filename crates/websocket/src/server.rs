@@ -11,6 +11,7 @@ use netcore_http1::server::{Handler, Request, Response, ServerId, Upgrade};
 use crate::conn::{self, Setup, WebSocketId, DEFAULT_CLOSE_TIMEOUT, DEFAULT_HIGH_WATER_MARK};
 use crate::error::Error;
 use crate::handler::WebSocketHandler;
+use crate::pool::DeflatePool;
 use crate::proto::extension::DeflateConfig;
 use crate::proto::handshake::{validate_request, write_accept, write_reject};
 use crate::proto::session::DEFAULT_MAX_MESSAGE_SIZE;
@@ -32,9 +33,18 @@ pub struct ServerOptions {
     /// Only upgrade requests for this path (the target without its query) are accepted
     /// (`path`); others get 400. `None` (default): any.
     pub path: Option<String>,
+    /// The most connections on one loop that may keep compression history between messages
+    /// (default [`DEFAULT_MAX_DEFLATE_CONTEXTS`]); those beyond are answered with
+    /// `server_no_context_takeover` and `client_no_context_takeover` and share pooled states
+    /// (see the [`pool`](crate::pool) notes), so compressed connections cost no window each.
+    pub max_deflate_contexts: usize,
     /// The HTTP server's own options (timeouts, head limits) for [`listen`].
     pub http: netcore_http1::server::ServerOptions,
 }
+
+/// Connections per loop that may keep their own compression windows (about 355 KiB each: 64 of
+/// them take about 22 MiB).
+pub const DEFAULT_MAX_DEFLATE_CONTEXTS: usize = 64;
 
 impl Default for ServerOptions {
     fn default() -> Self {
@@ -44,6 +54,7 @@ impl Default for ServerOptions {
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
             high_water_mark: DEFAULT_HIGH_WATER_MARK,
             path: None,
+            max_deflate_contexts: DEFAULT_MAX_DEFLATE_CONTEXTS,
             http: netcore_http1::server::ServerOptions::default(),
         }
     }
@@ -98,17 +109,24 @@ pub fn handle_upgrade(
             return Err(Error::Rejected { status: 400 });
         }
     }
+    // Past the loop's budget of compression windows, compress without context takeover.
+    let budget_spent = DeflatePool::of(upgrade.lp()).takeover >= options.max_deflate_contexts;
     let accepted = validate_request(upgrade.head()).and_then(|handshake| {
         let deflate = options.deflate.as_ref().and_then(|config| {
-            handshake.negotiate_deflate(config).map(|params| (params, config.threshold, config.level))
+            let mut config = *config;
+            if budget_spent {
+                config.server_no_context_takeover = true;
+                config.client_no_context_takeover = true;
+            }
+            handshake.negotiate_deflate(&config).map(|params| (params, config.threshold, config.level))
         });
-        let protocol = handshake.protocols().first().map(String::as_str);
-        write_accept(&handshake, protocol, deflate.as_ref().map(|d| &d.0), &[], &mut out)?;
-        Ok(deflate)
+        let protocol = handshake.protocols().first().cloned();
+        write_accept(&handshake, protocol.as_deref(), deflate.as_ref().map(|d| &d.0), &[], &mut out)?;
+        Ok((deflate, protocol))
     });
     let lp = upgrade.lp();
-    let deflate = match accepted {
-        Ok(deflate) => deflate,
+    let (deflate, protocol) = match accepted {
+        Ok(agreed) => agreed,
         Err(e) => {
             out.clear();
             e.write_response(&mut out);
@@ -129,6 +147,7 @@ pub fn handle_upgrade(
         deflate,
         close_timeout: options.close_timeout,
         high_water_mark: options.high_water_mark,
+        protocol,
     };
     // The socket goes to the connection; the HTTP server lets go of it.
     let (id, events) = conn::create(upgrade.lp(), socket, setup, Box::new(handler));
