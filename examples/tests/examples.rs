@@ -802,3 +802,44 @@ origin.listen(0, '127.0.0.1', async () => {
         r#"{"a":[200,"part one, part two",{"x-checksum":"abc"},"1.1 netcore"],"b":["PUT","hello world",[["X-Sum","42"]]],"c":[200,"POST","12345",[]]}"#
     );
 }
+
+#[test]
+fn ws_client_sends_stdin_lines_to_ws_echo_and_prints_the_echoes() {
+    let server = Server::start("ws_echo");
+    let mut client = Command::new(example("ws_client"))
+        .arg(format!("ws://{}/", server.1))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    client.stdin.take().unwrap().write_all("hello\nwörld\n".as_bytes()).unwrap();
+    // stdin's end closes the connection with 1000; the client exits once the server answered.
+    let out = client.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "hello\nwörld\n");
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn ws_client_reports_a_refused_connection() {
+    let (_reserved, port) = refused_port();
+    let out = Command::new(example("ws_client"))
+        .arg(format!("ws://127.0.0.1:{port}/"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{out:?}");
+    assert!(out.stdout.is_empty(), "{out:?}");
+    // `error: MESSAGE (NAME)`, the name once.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr, format!("error: connection to 127.0.0.1:{port} refused (ECONNREFUSED)\n"));
+}
+
+#[test]
+fn ws_echo_answers_a_plain_get_with_426() {
+    let server = Server::start("ws_echo");
+    let out = curl(&[&format!("http://{}/", server.1)]);
+    assert!(out.starts_with("HTTP/1.1 426 Upgrade Required\r\n"), "{out}");
+    assert!(out.ends_with("\r\n\r\nUpgrade Required"), "{out}");
+}
