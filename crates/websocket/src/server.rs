@@ -36,7 +36,7 @@ pub struct ServerOptions {
     /// The most connections on one loop that may keep compression history between messages
     /// (default [`DEFAULT_MAX_DEFLATE_CONTEXTS`]); those beyond are answered with
     /// `server_no_context_takeover` and `client_no_context_takeover` and share pooled states
-    /// (see the [`pool`](crate::pool) notes), so compressed connections cost no window each.
+    /// between messages, so compressed connections cost no window each.
     pub max_deflate_contexts: usize,
     /// The HTTP server's own options (timeouts, head limits) for [`listen`].
     pub http: netcore_http1::server::ServerOptions,
