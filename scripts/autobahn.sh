@@ -4,6 +4,8 @@
 #   scripts/autobahn.sh server [CASES]   wstest's fuzzingclient against our `ws_echo` example
 #   scripts/autobahn.sh client [CASES]   wstest's fuzzingserver against our `ws_autobahn_client`
 #   scripts/autobahn.sh all [CASES]      both
+#   scripts/autobahn.sh node [CASES]     the fuzzingclient against Node `ws`'s echo server
+#                                        (benches/node/ws_echo.js), for comparison
 #
 # CASES: comma-separated case patterns, `-` in front to exclude (default "*,-9.*": every case
 # but the slow 9.* group, which is what .ci/run runs); e.g. "1.*,2.*", "9.*", "*".
@@ -36,8 +38,8 @@ die() {
 }
 
 case $MODE in
-  server | client | all) ;;
-  *) die "usage: scripts/autobahn.sh server|client|all [CASES]" ;;
+  server | client | all | node) ;;
+  *) die "usage: scripts/autobahn.sh server|client|all|node [CASES]" ;;
 esac
 
 # --- wstest ---------------------------------------------------------------------------------
@@ -73,13 +75,13 @@ WSTEST=("$VENV/bin/python" "$HERE/wstest_loopback.py")
 # spec FILE KEY VALUE: a wstest spec with the case patterns of $CASES.
 spec() {
   python3 - "$1" "$2" "$3" "$CASES" <<'PY'
-import json, sys
+import json, os, sys
 path, key, value, cases = sys.argv[1:]
 inc = [c.strip() for c in cases.split(",") if c.strip() and not c.strip().startswith("-")]
 exc = [c.strip()[1:] for c in cases.split(",") if c.strip().startswith("-")]
 spec = {"outdir": "reports", "cases": inc or ["*"], "exclude-cases": exc, "exclude-agent-cases": {}}
 if key == "servers":
-    spec["servers"] = [{"agent": "netcore", "url": value}]
+    spec["servers"] = [{"agent": os.environ.get("AGENT", "netcore"), "url": value}]
 else:
     spec["url"] = value
     # The fuzzing server's report web page would take port 8080; any free port will do.
@@ -138,20 +140,36 @@ trap cleanup EXIT
 
 status=0
 
-# --- our server under the fuzzing client ------------------------------------------------------
-if [[ $MODE == server || $MODE == all ]]; then
-  cargo build -q --release --example ws_echo
-  run=$HOME_DIR/reports/server
+# --- a server under the fuzzing client ---------------------------------------------------------
+# fuzz_server NAME CMD...: starts the echo server CMD (port 0 appended; it prints `listening on
+# ADDR`) and runs the fuzzing client against it.
+fuzz_server() {
+  local name=$1 addr start
+  shift
+  run=$HOME_DIR/reports/$name
   rm -rf "$run" && mkdir -p "$run"
-  "$TARGET/release/examples/ws_echo" 0 >"$run/server.log" 2>&1 &
+  "$@" 0 >"$run/server.log" 2>&1 &
   PIDS+=($!)
-  addr=$(wait_listening "$run/server.log" "${PIDS[-1]}") || die "ws_echo did not start: $(cat "$run/server.log")"
-  spec "$run/spec.json" servers "ws://$addr"
-  echo "autobahn.sh: fuzzingclient against ws_echo at $addr, cases $CASES" >&2
+  addr=$(wait_listening "$run/server.log" "${PIDS[-1]}") || die "$name did not start: $(cat "$run/server.log")"
+  AGENT=$name spec "$run/spec.json" servers "ws://$addr"
+  echo "autobahn.sh: fuzzingclient against $name at $addr, cases $CASES" >&2
   start=$SECONDS
   (cd "$run" && timeout "$TIMEOUT" "${WSTEST[@]}" -m fuzzingclient -s spec.json >wstest.log 2>&1) ||
     die "wstest fuzzingclient failed (see $run/wstest.log)"
-  echo "server: wall $((SECONDS - start)) s"
+  echo "$name: wall $((SECONDS - start)) s"
+}
+
+if [[ $MODE == node ]]; then
+  [[ -f target/npm/node_modules/ws/package.json ]] ||
+    npm install --silent --no-audit --no-fund --prefix target/npm ws@8.23.0
+  NODE_PATH=$ROOT/target/npm/node_modules fuzz_server node node "$ROOT/benches/node/ws_echo.js"
+  summarize "$(find "$run/reports" -name index.json | head -1)" || status=1
+fi
+
+# --- our server under the fuzzing client ------------------------------------------------------
+if [[ $MODE == server || $MODE == all ]]; then
+  cargo build -q --release --example ws_echo
+  fuzz_server server "$TARGET/release/examples/ws_echo"
   summarize "$(find "$run/reports" -name index.json | head -1)" || status=1
 fi
 
