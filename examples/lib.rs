@@ -15,3 +15,19 @@ pub fn port_at(index: usize, default: u16) -> u16 {
         }),
     }
 }
+
+/// An error's message followed by its Node-style name, `message (NAME)`, once: messages that
+/// already end with their name (socket errors do) are left as they are.
+///
+/// ```
+/// assert_eq!(netcore_examples::with_code("refused (ECONNREFUSED)", "ECONNREFUSED"), "refused (ECONNREFUSED)");
+/// assert_eq!(netcore_examples::with_code("timed out", "WS_ERR_HANDSHAKE_TIMEOUT"), "timed out (WS_ERR_HANDSHAKE_TIMEOUT)");
+/// ```
+pub fn with_code(message: impl std::fmt::Display, code: &str) -> String {
+    let text = message.to_string();
+    if text.ends_with(&format!("({code})")) {
+        text
+    } else {
+        format!("{text} ({code})")
+    }
+}

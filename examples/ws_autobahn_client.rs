@@ -58,9 +58,11 @@ impl WebSocketHandler for Fuzzed {
 
     fn on_error(&mut self, _ws: &mut WebSocket<'_>, error: &Error) {
         match self.step {
-            Step::Case { n, .. } => println!("case {n}: {}", describe(error)),
+            Step::Case { n, .. } => {
+                println!("case {n}: {}", netcore_examples::with_code(error, error.code()))
+            }
             _ => {
-                eprintln!("error: {}", describe(error));
+                eprintln!("error: {}", netcore_examples::with_code(error, error.code()));
                 self.run.failed.set(true);
             }
         }
@@ -89,7 +91,7 @@ fn open(lp: &mut EventLoop, run: &Rc<Run>, path: &str, step: Step) {
     let url = format!("{}{path}", run.url);
     let handler = Fuzzed { run: run.clone(), step };
     if let Err(e) = connect(lp, &url, ClientOptions::default(), handler) {
-        eprintln!("error: {}", describe(&e));
+        eprintln!("error: {}", netcore_examples::with_code(&e, e.code()));
         run.failed.set(true);
     }
 }
@@ -119,14 +121,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::process::exit(1);
     }
     Ok(())
-}
-
-/// The error's message with its name, once (a socket error's message already ends with it).
-fn describe(error: &Error) -> String {
-    let (text, code) = (error.to_string(), error.code());
-    if text.ends_with(&format!("({code})")) {
-        text
-    } else {
-        format!("{text} ({code})")
-    }
 }

@@ -68,7 +68,7 @@ impl WebSocketHandler for Print {
     }
 
     fn on_error(&mut self, _ws: &mut WebSocket<'_>, error: &Error) {
-        eprintln!("error: {}", describe(error));
+        eprintln!("error: {}", netcore_examples::with_code(error, error.code()));
         self.failed.set(true);
     }
 
@@ -94,7 +94,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     lp.set_state(Outbox::default());
     let failed = Rc::new(Cell::new(false));
     if let Err(e) = connect(&mut lp, &url, ClientOptions::default(), Print { failed: failed.clone() }) {
-        eprintln!("error: {}", describe(&e));
+        eprintln!("error: {}", netcore_examples::with_code(&e, e.code()));
         std::process::exit(1);
     }
     let remote = lp.remote();
@@ -121,14 +121,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::process::exit(1);
     }
     Ok(())
-}
-
-/// The error's message with its name, once (a socket error's message already ends with it).
-fn describe(error: &Error) -> String {
-    let (text, code) = (error.to_string(), error.code());
-    if text.ends_with(&format!("({code})")) {
-        text
-    } else {
-        format!("{text} ({code})")
-    }
 }

@@ -129,6 +129,36 @@ fn errno_name(e: &io::Error) -> &'static str {
     }
 }
 
+/// A copy keeps the variant, so the Node name survives (`ECONNREFUSED` stays `ECONNREFUSED`);
+/// an `Io` error is rebuilt from its OS error number, or its kind and message.
+///
+/// ```
+/// let e = netcore_tcp::Error::ConnectionRefused { addr: "127.0.0.1:1".into() };
+/// assert_eq!(e.clone().code(), "ECONNREFUSED");
+/// ```
+impl Clone for Error {
+    fn clone(&self) -> Error {
+        match self {
+            Error::AddrInUse { addr } => Error::AddrInUse { addr: addr.clone() },
+            Error::Access { addr } => Error::Access { addr: addr.clone() },
+            Error::AddrNotAvailable { addr } => Error::AddrNotAvailable { addr: addr.clone() },
+            Error::ConnectionRefused { addr } => Error::ConnectionRefused { addr: addr.clone() },
+            Error::ConnectionReset => Error::ConnectionReset,
+            Error::BrokenPipe => Error::BrokenPipe,
+            Error::TimedOut => Error::TimedOut,
+            Error::HostNotFound { host } => Error::HostNotFound { host: host.clone() },
+            Error::WriteAfterEnd => Error::WriteAfterEnd,
+            Error::TooManyOpenFiles => Error::TooManyOpenFiles,
+            Error::InvalidAddress { input } => Error::InvalidAddress { input: input.clone() },
+            Error::Closed => Error::Closed,
+            Error::Io(io) => Error::Io(match io.raw_os_error() {
+                Some(errno) => io::Error::from_raw_os_error(errno),
+                None => io::Error::new(io.kind(), io.to_string()),
+            }),
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

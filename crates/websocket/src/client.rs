@@ -29,7 +29,7 @@ use netcore_http1::proto::{parse_response, Limits};
 use netcore_tcp::{Socket, SocketHandler, SocketId, SocketOptions};
 
 use crate::conn::{self, Setup, WebSocketId, DEFAULT_CLOSE_TIMEOUT, DEFAULT_HIGH_WATER_MARK};
-use crate::error::{copy_socket_error, Error};
+use crate::error::Error;
 use crate::handler::WebSocketHandler;
 use crate::proto::extension::DeflateConfig;
 use crate::proto::handshake::{verify_response, write_request, ClientKey};
@@ -410,7 +410,7 @@ impl SocketHandler for OpeningSocket {
     }
 
     fn on_error(&mut self, socket: &mut Socket<'_>, error: &netcore_tcp::Error) {
-        let error = Error::Socket(copy_socket_error(error));
+        let error = Error::Socket(error.clone());
         fail(socket.lp(), self.handle, error);
     }
 

@@ -677,7 +677,7 @@ impl SocketHandler for WsSocket {
             // `on_close` reports the peer's code.
             return;
         }
-        let e = Error::Socket(clone_socket_error(error));
+        let e = Error::Socket(error.clone());
         call(lp, self.id, |h, ws| h.on_error(ws, &e));
     }
 
@@ -687,10 +687,4 @@ impl SocketHandler for WsSocket {
             h.on_close(lp, code, &reason);
         }
     }
-}
-
-/// The socket error as our own value (`netcore_tcp::Error` is not `Clone`): its variant, and so
-/// its Node name, survives.
-fn clone_socket_error(e: &netcore_tcp::Error) -> netcore_tcp::Error {
-    crate::error::copy_socket_error(e)
 }

@@ -116,31 +116,6 @@ impl std::error::Error for Error {
     }
 }
 
-/// An owned copy of a socket error (`netcore_tcp::Error` is not `Clone`) that keeps its variant,
-/// so its Node name survives (`ECONNREFUSED` stays `ECONNREFUSED`, not `EIO`).
-pub(crate) fn copy_socket_error(e: &netcore_tcp::Error) -> netcore_tcp::Error {
-    use netcore_tcp::Error as E;
-    match e {
-        E::AddrInUse { addr } => E::AddrInUse { addr: addr.clone() },
-        E::Access { addr } => E::Access { addr: addr.clone() },
-        E::AddrNotAvailable { addr } => E::AddrNotAvailable { addr: addr.clone() },
-        E::ConnectionRefused { addr } => E::ConnectionRefused { addr: addr.clone() },
-        E::ConnectionReset => E::ConnectionReset,
-        E::BrokenPipe => E::BrokenPipe,
-        E::TimedOut => E::TimedOut,
-        E::HostNotFound { host } => E::HostNotFound { host: host.clone() },
-        E::WriteAfterEnd => E::WriteAfterEnd,
-        E::TooManyOpenFiles => E::TooManyOpenFiles,
-        E::InvalidAddress { input } => E::InvalidAddress { input: input.clone() },
-        E::Closed => E::Closed,
-        E::Io(io) => E::Io(match io.raw_os_error() {
-            Some(errno) => std::io::Error::from_raw_os_error(errno),
-            None => std::io::Error::new(io.kind(), io.to_string()),
-        }),
-        other => E::Io(std::io::Error::new(other.kind(), other.to_string())),
-    }
-}
-
 impl From<crate::proto::Error> for Error {
     fn from(e: crate::proto::Error) -> Self {
         Error::Protocol(e)

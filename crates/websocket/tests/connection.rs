@@ -89,22 +89,7 @@ fn a_fragmented_send_arrives_as_one_message_with_and_without_compression() {
 
 /// A raw client past the opening handshake (no compression).
 fn raw_connect(addr: &str) -> TcpStream {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(
-        s,
-        "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-    )
-    .unwrap();
-    let mut head = Vec::new();
-    let mut byte = [0];
-    while !head.ends_with(b"\r\n\r\n") {
-        s.read_exact(&mut byte).unwrap();
-        head.push(byte[0]);
-    }
-    assert!(head.starts_with(b"HTTP/1.1 101 "));
-    s
+    common::raw_handshake(addr, "").0
 }
 
 /// Turns the heartbeat on for every connection.
@@ -171,22 +156,8 @@ fn a_peer_that_floods_pings_without_reading_is_not_read_either() {
 /// A raw client's handshake offering permessage-deflate; returns the socket and the agreed
 /// extension line.
 fn raw_deflate_connect(addr: &str) -> (TcpStream, String) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(
-        s,
-        "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
-         Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
-    )
-    .unwrap();
-    let mut head = Vec::new();
-    let mut byte = [0];
-    while !head.ends_with(b"\r\n\r\n") {
-        s.read_exact(&mut byte).unwrap();
-        head.push(byte[0]);
-    }
-    let head = String::from_utf8(head).unwrap();
+    let offer = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n";
+    let (s, head) = common::raw_handshake(addr, offer);
     let line = head.lines().find(|l| l.to_ascii_lowercase().starts_with("sec-websocket-extensions:"));
     (s, line.unwrap_or_default().to_string())
 }

@@ -338,7 +338,7 @@ impl SocketHandler for ConnSocket {
     fn on_error(&mut self, socket: &mut Socket<'_>, error: &netcore_tcp::Error) {
         let id = socket.id();
         let lp = socket.lp();
-        let error = Error::from(copy_tcp_error(error));
+        let error = Error::from(error.clone());
         if let Some(c) = get(lp, self.conn) {
             c.socket.get_or_insert(id);
         }
@@ -350,27 +350,6 @@ impl SocketHandler for ConnSocket {
             failed(lp, self.conn, Error::SocketHangUp);
         }
         lp.remove_handle(self.conn);
-    }
-}
-
-/// A copy of a socket error (the socket keeps its own).
-fn copy_tcp_error(e: &netcore_tcp::Error) -> netcore_tcp::Error {
-    use netcore_tcp::Error as E;
-    match e {
-        E::AddrInUse { addr } => E::AddrInUse { addr: addr.clone() },
-        E::Access { addr } => E::Access { addr: addr.clone() },
-        E::AddrNotAvailable { addr } => E::AddrNotAvailable { addr: addr.clone() },
-        E::ConnectionRefused { addr } => E::ConnectionRefused { addr: addr.clone() },
-        E::ConnectionReset => E::ConnectionReset,
-        E::BrokenPipe => E::BrokenPipe,
-        E::TimedOut => E::TimedOut,
-        E::HostNotFound { host } => E::HostNotFound { host: host.clone() },
-        E::WriteAfterEnd => E::WriteAfterEnd,
-        E::TooManyOpenFiles => E::TooManyOpenFiles,
-        E::InvalidAddress { input } => E::InvalidAddress { input: input.clone() },
-        E::Closed => E::Closed,
-        E::Io(io) => E::Io(std::io::Error::new(io.kind(), io.to_string())),
-        _ => E::Io(std::io::Error::new(e.kind(), e.to_string())),
     }
 }
 
