@@ -32,9 +32,7 @@ impl Server {
     }
     /// The server process's resident memory (`VmRSS`), in KiB.
     fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.0.id())).unwrap();
-        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+        rss_kib(self.0.id())
     }
     /// How many file descriptors the server process has open.
     fn open_fds(&self) -> usize {
@@ -375,28 +373,39 @@ fn poll_until(what: &str, mut ready: impl FnMut() -> bool) {
     }
 }
 
-/// The peak RSS of `server` (KiB), sampled until `done` says the load has passed.
-fn peak_rss_until(server: &Server, mut done: impl FnMut() -> bool) -> u64 {
-    let mut peak = server.rss_kib();
-    poll_until("the load to pass", || {
-        peak = peak.max(server.rss_kib());
-        done()
-    });
-    peak
+/// A process's resident memory (KiB), from `/proc`.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
-/// A slow reader of a patterned body: 64 KiB at a time with a pause after each, eight times (the
-/// pause is the scenario, a client slower than the server, not a wait for anything). Returns the
-/// bytes read and the server's peak RSS meanwhile, in KiB.
+/// Bytes the server must have sent ahead of a slow reader before it samples the server.
+const AHEAD: usize = 512 * 1024;
+
+/// Blocks until at least `AHEAD` bytes wait unread in the socket's receive queue: the server has
+/// sent as far ahead of the client as the client lets it (`MSG_PEEK | MSG_WAITALL` returns once
+/// that many bytes are queued, without taking them).
+fn wait_until_ahead(s: &TcpStream) {
+    let mut peek = vec![std::mem::MaybeUninit::<u8>::uninit(); AHEAD];
+    let n = socket2::SockRef::from(s).recv_with_flags(&mut peek, libc::MSG_PEEK | libc::MSG_WAITALL).unwrap();
+    assert_eq!(n, AHEAD, "the server stopped sending with the client {n} bytes behind");
+}
+
+/// A slow reader of a patterned body, eight times: it lets the server get `AHEAD` bytes ahead
+/// (the client is the slow side; an event, not a pause), samples the server's memory, then reads
+/// 64 KiB. Returns the bytes read and the server's peak RSS meanwhile, in KiB.
 fn read_slowly(r: &mut BufReader<TcpStream>, block: &[u8], server: &Server) -> (usize, u64) {
+    // A fixed receive buffer (the kernel doubles it) with room for `AHEAD` bytes and more.
+    socket2::SockRef::from(r.get_ref()).set_recv_buffer_size(2 * AHEAD).unwrap();
     let mut buf = vec![0u8; 64 * 1024];
     let (mut off, mut peak) = (0, 0);
     for _ in 0..8 {
+        wait_until_ahead(r.get_ref());
+        peak = peak.max(server.rss_kib());
         r.read_exact(&mut buf).unwrap();
         assert_pattern(block, off, &buf);
         off += buf.len();
-        std::thread::sleep(Duration::from_millis(50));
-        peak = peak.max(server.rss_kib());
     }
     (off, peak)
 }
@@ -729,23 +738,26 @@ server.listen(0, '127.0.0.1', () => console.log('listening on 127.0.0.1:' + serv
     let mut c = proxy.connect();
     write!(c, "POST http://{}/ HTTP/1.1\r\nHost: {}\r\nContent-Length: {SIZE}\r\n\r\n", slow.1, slow.1)
         .unwrap();
+    // The proxy's memory is sampled after every block the upload gets in (the origin holds it
+    // back for 600 ms first, so most writes wait on the proxy).
     let writer = {
         let mut w = c.try_clone().unwrap();
+        let pid = proxy.0.id();
         std::thread::spawn(move || {
             let block = pattern();
-            let mut left = SIZE;
+            let (mut left, mut peak) = (SIZE, rss_kib(pid));
             while left > 0 {
                 let n = left.min(block.len());
                 w.write_all(&block[..n]).unwrap();
                 left -= n;
+                peak = peak.max(rss_kib(pid));
             }
+            peak
         })
     };
-    // Sampled until the whole upload has gone in (the origin holds it back for 600 ms first).
-    let peak = peak_rss_until(&proxy, || writer.is_finished());
+    let peak = writer.join().unwrap();
     eprintln!("http_proxy RSS: {peak} KiB at most while the origin holds a 32 MiB upload back");
     assert!(peak < 24 * 1024, "proxy RSS {peak} KiB while the origin holds a 32 MiB upload back");
-    writer.join().unwrap();
     let mut r = BufReader::new(c);
     let head = read_head(&mut r);
     assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");

@@ -203,6 +203,9 @@ pub(crate) fn open(
     Some(WsSocket { id })
 }
 
+/// A session's `ping` or `pong`.
+type ControlFrame = fn(&mut Session, &[u8], &mut Vec<u8>) -> Result<(), crate::proto::Error>;
+
 /// What a connection leaves when it goes: its handler and what `on_close` reports.
 type Remains = (Option<Box<dyn WebSocketHandler>>, u16, Bytes);
 
@@ -581,22 +584,21 @@ impl WebSocketId {
 
     /// Sends a Ping (at most 125 bytes).
     pub fn ping(self, lp: &mut EventLoop, data: &[u8]) -> Result<(), Error> {
-        let Some(c) = get(lp, self) else { return Err(Error::Protocol(crate::proto::Error::Closed)) };
-        if c.opening {
-            return Err(Error::NotOpen);
-        }
-        c.session.ping(data, &mut c.out)?;
-        flush(lp, self);
-        Ok(())
+        self.control(lp, data, Session::ping)
     }
 
     /// Sends a Pong (at most 125 bytes).
     pub fn pong(self, lp: &mut EventLoop, data: &[u8]) -> Result<(), Error> {
+        self.control(lp, data, Session::pong)
+    }
+
+    /// A control frame through `frame` (the session's `ping` or `pong`).
+    fn control(self, lp: &mut EventLoop, data: &[u8], frame: ControlFrame) -> Result<(), Error> {
         let Some(c) = get(lp, self) else { return Err(Error::Protocol(crate::proto::Error::Closed)) };
         if c.opening {
             return Err(Error::NotOpen);
         }
-        c.session.pong(data, &mut c.out)?;
+        frame(&mut c.session, data, &mut c.out)?;
         flush(lp, self);
         Ok(())
     }

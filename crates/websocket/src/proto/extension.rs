@@ -665,20 +665,17 @@ impl DeflateConfig {
     /// assert_eq!(out, b"permessage-deflate; client_max_window_bits");
     /// ```
     pub fn write_offer(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(PERMESSAGE_DEFLATE.as_bytes());
-        if self.server_no_context_takeover {
-            out.extend_from_slice(b"; server_no_context_takeover");
-        }
-        if self.client_no_context_takeover {
-            out.extend_from_slice(b"; client_no_context_takeover");
-        }
-        if let Some(bits) = self.server_max_window_bits {
-            push_bits(out, b"; server_max_window_bits=", bits);
-        }
-        // We honour any client window (see the module docs), so we always say so.
-        match self.client_max_window_bits {
-            Some(bits) => push_bits(out, b"; client_max_window_bits=", bits),
-            None => out.extend_from_slice(b"; client_max_window_bits"),
+        // What we ask for is written as a response would state it...
+        let asked = DeflateParams {
+            server_no_context_takeover: self.server_no_context_takeover,
+            client_no_context_takeover: self.client_no_context_takeover,
+            server_max_window_bits: self.server_max_window_bits,
+            client_max_window_bits: self.client_max_window_bits,
+        };
+        asked.write_response(out);
+        // ...and as we honour any client window (see the module docs), a bare parameter says so.
+        if self.client_max_window_bits.is_none() {
+            out.extend_from_slice(b"; client_max_window_bits");
         }
     }
 
