@@ -64,7 +64,11 @@ pub fn connect_with(
     options: SocketOptions,
     handler: impl SocketHandler,
 ) -> SocketId {
-    let id = new_connecting(lp, handler, options);
+    let host = match target.parse::<SocketAddr>() {
+        Ok(addr) => addr.ip().to_string(),
+        Err(_) => split_host_port(target).map_or("", |(h, _)| h).to_string(),
+    };
+    let id = new_connecting(lp, handler, options, &host);
     if let Ok(addr) = target.parse::<SocketAddr>() {
         start(lp, id, vec![addr]);
         return id;
@@ -101,7 +105,8 @@ pub fn connect_addrs(
     options: SocketOptions,
     handler: impl SocketHandler,
 ) -> SocketId {
-    let id = new_connecting(lp, handler, options);
+    let host = addrs.first().map(|a| a.ip().to_string()).unwrap_or_default();
+    let id = new_connecting(lp, handler, options, &host);
     if addrs.is_empty() {
         let input = String::new();
         lp.next_tick(move |lp| socket::fail(lp, id, Error::InvalidAddress { input }));
@@ -113,7 +118,7 @@ pub fn connect_addrs(
 
 /// Connects to a Unix domain socket at `path` (`net.connect(path)`).
 pub fn connect_path(lp: &mut EventLoop, path: impl AsRef<Path>, handler: impl SocketHandler) -> SocketId {
-    let id = new_connecting(lp, handler, SocketOptions::default());
+    let id = new_connecting(lp, handler, SocketOptions::default(), "");
     let path = path.as_ref().to_path_buf();
     match mio::net::UnixStream::connect(&path) {
         Ok(stream) => {
@@ -133,9 +138,21 @@ pub fn connect_path(lp: &mut EventLoop, path: impl AsRef<Path>, handler: impl So
     id
 }
 
-fn new_connecting(lp: &mut EventLoop, handler: impl SocketHandler, options: SocketOptions) -> SocketId {
+/// A socket in the connecting phase; its layer, if the options make one, is made for `host`.
+fn new_connecting(
+    lp: &mut EventLoop,
+    handler: impl SocketHandler,
+    options: SocketOptions,
+    host: &str,
+) -> SocketId {
+    let layer = options.layer.as_ref().map(|f| f.make(host));
     let id = socket::insert(lp, None, Box::new(handler), options)
         .expect("inserting a socket without a stream cannot fail");
+    match layer {
+        Some(Ok(layer)) => socket::set_layer(lp, id, layer, &[]),
+        Some(Err(e)) => lp.next_tick(move |lp| socket::fail(lp, id, e)),
+        None => {}
+    }
     if let Some(c) = conn_mut(lp, id) {
         c.connecting = Some(Box::new(Connecting {
             remaining: VecDeque::new(),
@@ -308,6 +325,7 @@ fn won(lp: &mut EventLoop, aid: HandleId) {
         socket::fail(lp, owner, Error::from_io(e, a.addr));
         return;
     }
+    socket::start_layer(lp, owner);
     socket::with_handler(lp, owner, |h, s| h.on_connect(s));
     socket::flush(lp, owner);
     // Data may have arrived with the handshake's completion.

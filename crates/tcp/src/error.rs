@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::io;
+use std::sync::Arc;
 
 /// Everything that can go wrong with a TCP server or socket.
 ///
@@ -52,6 +53,14 @@ pub enum Error {
     },
     /// The socket or server is closed (`ERR_SOCKET_CLOSED`).
     Closed,
+    /// The socket's layer (TLS) failed: `code` is Node's name for the failure, `error` the layer's
+    /// own typed error, to downcast (`netcore_tls::Error`).
+    Layer {
+        /// Node's name, e.g. `"ERR_SSL_WRONG_VERSION_NUMBER"` or `"CERT_HAS_EXPIRED"`.
+        code: &'static str,
+        /// The layer's error.
+        error: Arc<dyn std::error::Error + Send + Sync>,
+    },
     /// Any other operating system error.
     Io(io::Error),
 }
@@ -77,6 +86,7 @@ impl Error {
             Error::TooManyOpenFiles => "EMFILE",
             Error::InvalidAddress { .. } => "ERR_INVALID_ADDRESS",
             Error::Closed => "ERR_SOCKET_CLOSED",
+            Error::Layer { code, .. } => code,
             Error::Io(e) => errno_name(e),
         }
     }
@@ -110,6 +120,7 @@ impl Error {
             Error::WriteAfterEnd | Error::Closed => io::ErrorKind::NotConnected,
             Error::TooManyOpenFiles => io::ErrorKind::Other,
             Error::InvalidAddress { .. } => io::ErrorKind::InvalidInput,
+            Error::Layer { .. } => io::ErrorKind::InvalidData,
             Error::Io(e) => e.kind(),
         }
     }
@@ -151,6 +162,7 @@ impl Clone for Error {
             Error::TooManyOpenFiles => Error::TooManyOpenFiles,
             Error::InvalidAddress { input } => Error::InvalidAddress { input: input.clone() },
             Error::Closed => Error::Closed,
+            Error::Layer { code, error } => Error::Layer { code, error: error.clone() },
             Error::Io(io) => Error::Io(match io.raw_os_error() {
                 Some(errno) => io::Error::from_raw_os_error(errno),
                 None => io::Error::new(io.kind(), io.to_string()),
@@ -174,6 +186,7 @@ impl fmt::Display for Error {
             Error::TooManyOpenFiles => f.write_str("too many open files"),
             Error::InvalidAddress { input } => write!(f, "invalid address {input:?}"),
             Error::Closed => f.write_str("socket is closed"),
+            Error::Layer { error, .. } => write!(f, "{error}"),
             Error::Io(e) => write!(f, "{e}"),
         }?;
         write!(f, " ({})", self.code())
@@ -184,6 +197,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Io(e) => Some(e),
+            Error::Layer { error, .. } => Some(&**error),
             _ => None,
         }
     }

@@ -3,6 +3,7 @@
 
 mod connect;
 mod error;
+mod layer;
 mod server;
 mod socket;
 mod splice;
@@ -10,6 +11,7 @@ mod stream;
 
 pub use connect::{connect, connect_addrs, connect_path, connect_with};
 pub use error::Error;
+pub use layer::{Layer, LayerFactory, LayerStatus};
 pub use server::{listen, listen_path, listen_with, ServerHandler, ServerId, ServerOptions, DEFAULT_BACKLOG};
 pub use socket::{on_data, OnData, Socket, SocketHandler, SocketId, SocketOptions, DEFAULT_HIGH_WATER_MARK};
 pub use stream::Address;

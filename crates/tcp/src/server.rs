@@ -340,6 +340,7 @@ fn unblock_accepting(lp: &mut EventLoop, id: ServerId) {
 fn accept(lp: &mut EventLoop, id: ServerId, stream: Stream) {
     let Some(s) = lp.handle_mut::<ServerState>(id.0) else { return };
     let options = s.options.socket.clone();
+    let layer = options.layer.as_ref().map(|f| f.make(""));
     let sock = match socket::insert(lp, Some(stream), Box::new(()), options) {
         Ok(sock) => sock,
         Err(e) => {
@@ -352,6 +353,14 @@ fn accept(lp: &mut EventLoop, id: ServerId, stream: Stream) {
     let slot = s.conns.len();
     s.conns.push(sock);
     socket::set_server_slot(lp, sock, Some((id, slot)));
+    match layer {
+        Some(Ok(layer)) => socket::set_layer(lp, sock, layer, &[]),
+        Some(Err(e)) => {
+            socket::destroy(lp, sock, Some(e));
+            return;
+        }
+        None => {}
+    }
     let mut made = None;
     with_handler(lp, id, |h, lp| made = Some(h.on_connection(&mut Socket::new(lp, sock))));
     if let (Some(handler), Some(c)) = (made, socket::conn_mut(lp, sock)) {

@@ -8,6 +8,7 @@ use netcore::stream::{self, Readable, StreamHandle, Writable};
 use netcore::{EventLoop, HandleId, Ready, TimerId};
 
 use crate::connect::Connecting;
+use crate::layer::{Layer, LayerFactory, LayerStatus};
 use crate::server::{self, ServerId};
 use crate::splice::Splice;
 use crate::stream::{Address, Stream};
@@ -36,6 +37,9 @@ pub struct SocketOptions {
     /// Happy Eyeballs "connection attempt delay" between staggered attempts (default 250 ms,
     /// RFC 8305 §5).
     pub connect_attempt_delay: Duration,
+    /// A layer between the wire and the handler, made for each socket: TLS (`netcore_tls` builds
+    /// the factories). Default none: the handler sees the wire's bytes.
+    pub layer: Option<LayerFactory>,
 }
 
 impl Default for SocketOptions {
@@ -47,6 +51,7 @@ impl Default for SocketOptions {
             keep_alive: None,
             timeout: None,
             connect_attempt_delay: Duration::from_millis(250),
+            layer: None,
         }
     }
 }
@@ -70,6 +75,11 @@ pub trait SocketHandler: 'static {
     }
     /// The write queue emptied after `write` had returned false (`drain`).
     fn on_drain(&mut self, socket: &mut Socket<'_>) {
+        let _ = socket;
+    }
+    /// The socket's [layer](crate::Layer) completed its handshake: Node's `secureConnect` on a TLS
+    /// client, `secure` on a server's socket. Plain sockets never emit it.
+    fn on_secure(&mut self, socket: &mut Socket<'_>) {
         let _ = socket;
     }
     /// The socket was idle for its timeout (`timeout`). It stays open: end or destroy it here.
@@ -100,6 +110,9 @@ impl SocketHandler for Box<dyn SocketHandler> {
     }
     fn on_drain(&mut self, s: &mut Socket<'_>) {
         (**self).on_drain(s)
+    }
+    fn on_secure(&mut self, s: &mut Socket<'_>) {
+        (**self).on_secure(s)
     }
     fn on_timeout(&mut self, s: &mut Socket<'_>) {
         (**self).on_timeout(s)
@@ -170,6 +183,11 @@ pub(crate) struct Conn {
     pub(crate) connecting: Option<Box<Connecting>>,
     pub(crate) splice: Option<Box<Splice>>,
     pub(crate) spliced_from: Option<SocketId>,
+    pub(crate) layer: Option<Box<dyn Layer>>,
+    /// The layer's closing message (close_notify) is queued.
+    layer_closed: bool,
+    /// Fires if the layer's handshake has not completed in time.
+    layer_timer: Option<TimerId>,
 }
 
 impl Conn {
@@ -201,11 +219,14 @@ impl Conn {
             connecting: None,
             splice: None,
             spliced_from: None,
+            layer: None,
+            layer_closed: false,
+            layer_timer: None,
         }
     }
 
     pub(crate) fn queued(&self) -> usize {
-        self.out.len() - self.out_pos
+        self.out.len() - self.out_pos + self.layer.as_ref().map_or(0, |l| l.held())
     }
 
     pub(crate) fn paused_or_ended(&self) -> bool {
@@ -384,7 +405,7 @@ fn read(lp: &mut EventLoop, id: SocketId) {
                     c.bytes_read += n as u64;
                 }
                 touch(lp, id);
-                deliver(lp, id, &buf[..n]);
+                receive(lp, id, &buf[..n]);
                 let full = n == buf.len();
                 lp.restore_read_buffer(buf);
                 // A short read emptied the kernel's queue: the next byte brings a new edge.
@@ -410,6 +431,92 @@ fn read(lp: &mut EventLoop, id: SocketId) {
     lp.requeue(id.0, Ready::READABLE);
 }
 
+/// The loop's buffer for plaintext a layer decodes, reused by every socket of the loop.
+#[derive(Default)]
+struct PlainScratch(Vec<u8>);
+
+/// Bytes read from the wire: to the handler, or through the layer first.
+fn receive(lp: &mut EventLoop, id: SocketId, data: &[u8]) {
+    if conn(lp, id).is_some_and(|c| c.layer.is_none()) {
+        deliver(lp, id, data);
+        return;
+    }
+    let mut plain = std::mem::take(&mut lp.state_or_default::<PlainScratch>().0);
+    let result = match conn_mut(lp, id) {
+        Some(Conn { layer: Some(layer), out, .. }) => layer.read_wire(data, &mut plain, out),
+        _ => Ok(LayerStatus::default()),
+    };
+    // Handshake replies, or the alert that goes with an error.
+    flush(lp, id);
+    match result {
+        Err(e) => fail(lp, id, e),
+        Ok(status) => {
+            if status.secured {
+                if let Some(t) = conn_mut(lp, id).and_then(|c| c.layer_timer.take()) {
+                    lp.clear_timer(t);
+                }
+                with_handler(lp, id, |h, s| h.on_secure(s));
+                // Plaintext held back during the handshake is on its way: an `end` may be due.
+                finish_end(lp, id);
+            }
+            if !plain.is_empty() && conn(lp, id).is_some_and(|c| c.phase == Phase::Open) {
+                deliver(lp, id, &plain);
+            }
+            if status.peer_closed {
+                emit_end(lp, id);
+            }
+        }
+    }
+    plain.clear();
+    lp.state_or_default::<PlainScratch>().0 = plain;
+}
+
+/// Installs `layer` on socket `id` and starts it if the socket is connected (else once it
+/// connects). `head` holds wire bytes already read for the layer (STARTTLS).
+pub(crate) fn set_layer(lp: &mut EventLoop, id: SocketId, layer: Box<dyn Layer>, head: &[u8]) {
+    if let Some(c) = conn_mut(lp, id) {
+        if c.phase == Phase::Closed {
+            return;
+        }
+        c.layer = Some(layer);
+        c.layer_closed = false;
+        if c.phase == Phase::Open {
+            crate::splice::detach(lp, id);
+            start_layer(lp, id);
+            if !head.is_empty() {
+                receive(lp, id, head);
+            }
+        }
+    }
+}
+
+/// A connected socket's layer sends its opening flight (a TLS client's ClientHello).
+pub(crate) fn start_layer(lp: &mut EventLoop, id: SocketId) {
+    let (result, timeout) = match conn_mut(lp, id) {
+        Some(Conn { layer: Some(layer), out, .. }) => (layer.start(out), layer.handshake_timeout()),
+        _ => return,
+    };
+    if let Some(after) = timeout {
+        let timer = lp.set_timeout(after, move |lp| handshake_timed_out(lp, id));
+        lp.unref_timer(timer);
+        if let Some(old) = conn_mut(lp, id).and_then(|c| c.layer_timer.replace(timer)) {
+            lp.clear_timer(old);
+        }
+    }
+    match result {
+        Ok(()) => flush(lp, id),
+        Err(e) => fail(lp, id, e),
+    }
+}
+
+fn handshake_timed_out(lp: &mut EventLoop, id: SocketId) {
+    let Some(c) = conn_mut(lp, id) else { return };
+    c.layer_timer = None;
+    let Some(layer) = c.layer.as_mut().filter(|l| !l.is_secure()) else { return };
+    let err = layer.timed_out();
+    fail(lp, id, err);
+}
+
 fn deliver(lp: &mut EventLoop, id: SocketId, data: &[u8]) {
     if stream::emit_data(lp, id.0, data) {
         return;
@@ -424,7 +531,21 @@ fn deliver(lp: &mut EventLoop, id: SocketId, data: &[u8]) {
     }
 }
 
+/// The wire ended (FIN). A layer that did not see its peer close first reports a truncation.
 pub(crate) fn handle_eof(lp: &mut EventLoop, id: SocketId) {
+    let Some(c) = conn_mut(lp, id) else { return };
+    if c.read_ended {
+        return;
+    }
+    if let Some(Err(e)) = c.layer.as_mut().map(|l| l.read_eof()) {
+        fail(lp, id, e);
+        return;
+    }
+    emit_end(lp, id);
+}
+
+/// The readable side ended (`end`): a FIN, or the layer's close.
+fn emit_end(lp: &mut EventLoop, id: SocketId) {
     let Some(c) = conn_mut(lp, id) else { return };
     if c.read_ended {
         return;
@@ -485,6 +606,10 @@ pub(crate) fn flush(lp: &mut EventLoop, id: SocketId) {
     // Drained: give the memory back so an idle socket holds no buffer.
     c.out = Vec::new();
     c.out_pos = 0;
+    if c.queued() > 0 {
+        // Plaintext the layer holds until its handshake completes: not drained yet.
+        return;
+    }
     let splice_src = c.spliced_from;
     let need_drain = std::mem::take(&mut c.need_drain);
     if wrote {
@@ -504,7 +629,20 @@ pub(crate) fn flush(lp: &mut EventLoop, id: SocketId) {
 /// Sends FIN once `end` was asked for and nothing is queued.
 fn finish_end(lp: &mut EventLoop, id: SocketId) {
     let Some(c) = conn_mut(lp, id) else { return };
-    if !c.end_requested || c.shutdown_done || c.phase != Phase::Open || c.queued() > 0 {
+    if !c.end_requested || c.shutdown_done || c.phase != Phase::Open {
+        return;
+    }
+    // The layer closes (close_notify) after the plaintext it holds, before the FIN.
+    if let Some(layer) = c.layer.as_mut() {
+        if layer.held() == 0 && !c.layer_closed {
+            c.layer_closed = true;
+            layer.close(&mut c.out);
+            flush(lp, id);
+            return;
+        }
+    }
+    let Some(c) = conn_mut(lp, id) else { return };
+    if c.queued() > 0 {
         return;
     }
     if c.spliced_from.is_some_and(|src| crate::splice::has_pending(lp, src)) {
@@ -529,6 +667,9 @@ pub(crate) fn write(lp: &mut EventLoop, id: SocketId, data: &[u8]) -> bool {
             lp.next_tick(move |lp| fail(lp, id, Error::WriteAfterEnd));
         }
         return false;
+    }
+    if c.layer.is_some() {
+        return write_through_layer(lp, id, data);
     }
     let mut off = 0;
     let direct = c.queued() == 0 && c.phase == Phase::Open && c.spliced_from.is_none();
@@ -560,6 +701,57 @@ pub(crate) fn write(lp: &mut EventLoop, id: SocketId, data: &[u8]) -> bool {
         c.need_drain = true;
     }
     if off > 0 {
+        touch(lp, id);
+    }
+    ok
+}
+
+/// Largest write buffer an idle layered socket keeps for its next write (a few TLS records).
+const KEEP_OUT_CAPACITY: usize = 32 * 1024;
+
+/// `write` on a socket with a layer: encode into the queue, then send what the kernel takes.
+fn write_through_layer(lp: &mut EventLoop, id: SocketId, data: &[u8]) -> bool {
+    let Some(c) = conn_mut(lp, id) else { return false };
+    let Some(layer) = c.layer.as_mut() else { return false };
+    if let Err(e) = layer.write_plain(data, &mut c.out) {
+        lp.next_tick(move |lp| fail(lp, id, e));
+        return false;
+    }
+    let mut wrote = false;
+    if c.phase == Phase::Open {
+        if let Some(stream) = c.stream.as_mut() {
+            while c.out_pos < c.out.len() {
+                match stream.write(&c.out[c.out_pos..]) {
+                    Ok(n) => {
+                        c.out_pos += n;
+                        c.bytes_written += n as u64;
+                        wrote = true;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        let err = Error::from_io(e, "");
+                        lp.next_tick(move |lp| fail(lp, id, err));
+                        return false;
+                    }
+                }
+            }
+            if c.out_pos == c.out.len() {
+                // All sent: keep a modest buffer for the next write instead of allocating again.
+                if c.out.capacity() > KEEP_OUT_CAPACITY {
+                    c.out = Vec::new();
+                } else {
+                    c.out.clear();
+                }
+                c.out_pos = 0;
+            }
+        }
+    }
+    let ok = c.queued() < c.options.high_water_mark;
+    if !ok {
+        c.need_drain = true;
+    }
+    if wrote {
         touch(lp, id);
     }
     ok
@@ -602,12 +794,13 @@ pub(crate) fn destroy(lp: &mut EventLoop, id: SocketId, err: Option<Error>) {
     c.out = Vec::new();
     c.out_pos = 0;
     let timer = c.timer.take();
+    let layer_timer = c.layer_timer.take();
     let connecting = c.connecting.take();
     let server = c.server.take();
     let spliced_from = c.spliced_from.take();
     let splice_dst = c.splice.take().map(|s| s.dst);
     let had_error = c.had_error;
-    if let Some(t) = timer {
+    for t in [timer, layer_timer].into_iter().flatten() {
         lp.clear_timer(t);
     }
     if let Some(connecting) = connecting {
@@ -743,6 +936,14 @@ impl Socket<'_> {
     /// See [`SocketId::is_open`].
     pub fn is_open(&self) -> bool {
         self.id.is_open(self.lp)
+    }
+    /// See [`SocketId::layer`].
+    pub fn layer<T: Layer>(&self) -> Option<&T> {
+        self.id.layer(self.lp)
+    }
+    /// See [`SocketId::is_secure`].
+    pub fn is_secure(&self) -> bool {
+        self.id.is_secure(self.lp)
     }
 }
 
@@ -919,6 +1120,29 @@ impl SocketId {
     /// The loop handle behind this socket.
     pub fn handle_id(self) -> HandleId {
         self.0
+    }
+
+    /// Puts `layer` between the wire and the handler from now on (STARTTLS: Node's
+    /// `new tls.TLSSocket(socket)`). `head` holds wire bytes the handler already read that belong
+    /// to the layer (a ClientHello that came with the STARTTLS command); usually empty. Returns
+    /// false if the socket is gone.
+    pub fn set_layer(self, lp: &mut EventLoop, layer: Box<dyn Layer>, head: &[u8]) -> bool {
+        if !self.is_open(lp) {
+            return false;
+        }
+        set_layer(lp, self, layer, head);
+        true
+    }
+
+    /// The socket's layer as its concrete type (`netcore_tls` reads its session this way).
+    pub fn layer<T: Layer>(self, lp: &EventLoop) -> Option<&T> {
+        conn(lp, self)?.layer.as_ref()?.as_any().downcast_ref()
+    }
+
+    /// Whether the socket has a layer whose handshake completed (Node's `socket.encrypted` once
+    /// `secureConnect` fired).
+    pub fn is_secure(self, lp: &EventLoop) -> bool {
+        conn(lp, self).and_then(|c| c.layer.as_ref()).is_some_and(|l| l.is_secure())
     }
 }
 

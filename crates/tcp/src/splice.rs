@@ -26,7 +26,8 @@ const CHUNK: usize = 1 << 20;
 #[cfg(target_os = "linux")]
 pub(crate) fn attach(lp: &mut EventLoop, src: SocketId, dst: SocketId) -> bool {
     let ok = |id: SocketId, lp: &EventLoop| {
-        conn(lp, id).is_some_and(|c| c.phase == Phase::Open && c.stream.is_some())
+        // A layer's wire bytes are not the stream's content: those sockets pipe in user space.
+        conn(lp, id).is_some_and(|c| c.phase == Phase::Open && c.stream.is_some() && c.layer.is_none())
     };
     if !ok(src, lp) || !ok(dst, lp) {
         return false;
