@@ -5,6 +5,7 @@
 mod cluster;
 mod event_loop;
 pub mod framing;
+pub mod lookup;
 mod pool;
 mod remote;
 mod slab;

@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::path::Path;
 
 use netcore::{EventLoop, HandleId, Ready, TimerId};
@@ -79,19 +79,16 @@ pub fn connect_with(
         return id;
     };
     let host = host.to_string();
-    let lookup = host.clone();
-    lp.queue_work(
-        move || (lookup.as_str(), port).to_socket_addrs().map(|it| it.collect::<Vec<_>>()),
-        move |lp, result| {
-            if !id.is_connecting(lp) {
-                return;
-            }
-            match result {
-                Ok(addrs) if !addrs.is_empty() => start(lp, id, interleave(addrs)),
-                _ => socket::fail(lp, id, Error::HostNotFound { host }),
-            }
-        },
-    );
+    // The loop's lookup: coalesced with identical ones in flight, cached if the loop caches.
+    lp.lookup(&host.clone(), netcore::lookup::Family::Any, move |lp, result| {
+        if !id.is_connecting(lp) {
+            return;
+        }
+        match result {
+            Ok(ips) => start(lp, id, interleave(ips.iter().map(|ip| SocketAddr::new(*ip, port)).collect())),
+            Err(_) => socket::fail(lp, id, Error::HostNotFound { host }),
+        }
+    });
     id
 }
 

@@ -448,7 +448,9 @@ fn receive(lp: &mut EventLoop, id: SocketId, data: &[u8]) {
     };
     // Handshake replies, or the alert that goes with an error.
     flush(lp, id);
+    let open = conn(lp, id).is_some_and(|c| c.phase == Phase::Open);
     match result {
+        _ if !open => {}
         Err(e) => fail(lp, id, e),
         Ok(status) => {
             if status.secured {
