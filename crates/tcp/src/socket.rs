@@ -446,6 +446,10 @@ fn receive(lp: &mut EventLoop, id: SocketId, data: &[u8]) {
         Some(Conn { layer: Some(layer), out, .. }) => layer.read_wire(data, &mut plain, out),
         _ => Ok(LayerStatus::default()),
     };
+    // Plaintext held during the handshake goes out with its end: the `drain` that it owes comes
+    // after `secure`, as Node emits `secureConnect` first.
+    let secured = matches!(result, Ok(status) if status.secured);
+    let owed_drain = secured && conn_mut(lp, id).is_some_and(|c| std::mem::take(&mut c.need_drain));
     // Handshake replies, or the alert that goes with an error.
     flush(lp, id);
     let open = conn(lp, id).is_some_and(|c| c.phase == Phase::Open);
@@ -458,6 +462,10 @@ fn receive(lp: &mut EventLoop, id: SocketId, data: &[u8]) {
                     lp.clear_timer(t);
                 }
                 with_handler(lp, id, |h, s| h.on_secure(s));
+                if let Some(c) = conn_mut(lp, id).filter(|_| owed_drain) {
+                    c.need_drain = true;
+                    flush(lp, id);
+                }
                 // Plaintext held back during the handshake is on its way: an `end` may be due.
                 finish_end(lp, id);
             }

@@ -32,6 +32,8 @@ pub struct Pki {
     pub a: Leaf,
     /// `b.test`, for SNI.
     pub b: Leaf,
+    /// `c.test`, for the SNI callback.
+    pub c: Leaf,
     /// Valid for localhost but expired in 2021.
     pub expired: Leaf,
     /// Valid only for `other.invalid`.
@@ -75,6 +77,7 @@ impl Pki {
         let server = leaf(&["localhost", "127.0.0.1"], "netcore test server", &issuer, server_auth);
         let a = leaf(&["a.test"], "a.test", &issuer, server_auth);
         let b = leaf(&["b.test"], "b.test", &issuer, server_auth);
+        let c = leaf(&["c.test"], "c.test", &issuer, server_auth);
         let expired = leaf(&["localhost", "127.0.0.1"], "expired", &issuer, |p| {
             p.not_before = rcgen::date_time_ymd(2020, 1, 1);
             p.not_after = rcgen::date_time_ymd(2021, 1, 1);
@@ -92,7 +95,7 @@ impl Pki {
             key_pem: self_key.serialize_pem(),
             der: self_cert.der().clone(),
         };
-        Pki { ca, server, a, b, expired, wrong_host, client, self_signed }
+        Pki { ca, server, a, b, c, expired, wrong_host, client, self_signed }
     }
 
     /// Server options presenting the localhost certificate.
