@@ -104,6 +104,10 @@ impl Handler for Proxy {
             Ok(url) => url,
             Err(e) => return bad_request(res, format!("{e} ({})", e.code())),
         };
+        // An `https:` target comes through a `CONNECT` tunnel, never in absolute form.
+        if url.protocol().is_secure() {
+            return bad_request(res, "protocol \"https:\" not supported (ERR_INVALID_PROTOCOL)".into());
+        }
         let mut options = RequestOptions::new(req.method(), url.host(), url.port(), url.path());
         // `Host` names the target in the URL, not what the client wrote (RFC 9112 §3.2.2): the
         // client adds it from the options.

@@ -1,7 +1,10 @@
 //! A tiny `wscat`: Node `ws`'s `new WebSocket(url)` with stdin piped in and messages printed.
 //!
-//! `cargo run --release --example ws_client URL`, e.g.
+//! `cargo run --release --example ws_client URL [--cacert FILE]`, e.g.
 //! `cargo run --release --example ws_client ws://127.0.0.1:8080/` against the `ws_echo` example.
+//! A `wss://` URL connects over TLS (`netcore_tls::wss::connect`), verifying the server against
+//! the CAs in `--cacert` (a PEM file) or else the bundled Mozilla roots; a certificate that does
+//! not verify fails with Node's code (`UNABLE_TO_GET_ISSUER_CERT_LOCALLY`…).
 //!
 //! Each line of stdin goes out as a text message (once the connection is open; lines typed
 //! before wait). Each message received is printed on its own line: text as is, binary as
@@ -86,14 +89,30 @@ impl WebSocketHandler for Print {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    const USAGE: &str = "usage: ws_client URL [--cacert FILE]";
+    let (mut url, mut cacert) = (None, None);
     let mut args = std::env::args().skip(1);
-    let (Some(url), None) = (args.next(), args.next()) else {
-        return Err("usage: ws_client URL".into());
-    };
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--cacert" => cacert = Some(args.next().ok_or(USAGE)?),
+            _ if url.is_none() => url = Some(arg),
+            _ => return Err(USAGE.into()),
+        }
+    }
+    let url = url.ok_or(USAGE)?;
+    let secure = url.get(..6).is_some_and(|s| s.eq_ignore_ascii_case("wss://"))
+        || url.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"));
     let mut lp = EventLoop::new()?;
     lp.set_state(Outbox::default());
     let failed = Rc::new(Cell::new(false));
-    if let Err(e) = connect(&mut lp, &url, ClientOptions::default(), Print { failed: failed.clone() }) {
+    let print = Print { failed: failed.clone() };
+    let connected = if secure {
+        let config = netcore_examples::tls_client_config(cacert.as_deref())?;
+        netcore_tls::wss::connect(&mut lp, &url, ClientOptions::default(), &config, print)
+    } else {
+        connect(&mut lp, &url, ClientOptions::default(), print)
+    };
+    if let Err(e) = connected {
         eprintln!("error: {}", netcore_examples::with_code(&e, e.code()));
         std::process::exit(1);
     }

@@ -184,7 +184,8 @@ fn finish(lp: &mut EventLoop, key: Key, result: Result<Vec<IpAddr>, &'static str
     if let (Ok(addrs), Some(ttl)) = (&result, lookups.cache_ttl) {
         if lookups.cache_max > 0 {
             if lookups.cache.len() >= lookups.cache_max {
-                let oldest = lookups.cache.iter().min_by_key(|(_, (expiry, _))| *expiry).map(|(k, _)| k.clone());
+                let oldest =
+                    lookups.cache.iter().min_by_key(|(_, (expiry, _))| *expiry).map(|(k, _)| k.clone());
                 if let Some(k) = oldest {
                     lookups.cache.remove(&k);
                 }

@@ -6,8 +6,10 @@ mod cert;
 mod client;
 mod config;
 mod error;
+pub mod https;
 mod server;
 mod session;
+pub mod wss;
 
 pub use cert::{CertError, DistinguishedName, PeerCertificate};
 pub use client::{connect, connect_with, session, upgrade_client, upgrade_server};

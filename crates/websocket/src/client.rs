@@ -18,7 +18,11 @@
 //! `client_max_window_bits`, so the server may limit our window), 100 MiB messages, a 30 s close
 //! timeout, `TCP_NODELAY`; and, where `ws` has no limit, a [`DEFAULT_HANDSHAKE_TIMEOUT`] of 30 s
 //! for the whole opening handshake and `netcore_http1`'s head limits for the response (16 KiB,
-//! 100 fields). `wss:` waits for the TLS layer.
+//! 100 fields).
+//!
+//! `wss:` is the same over a TLS socket: [`ClientOptions::socket`] carries the TLS layer
+//! (`netcore_tls::wss::connect` sets it from a TLS configuration); without a layer a `wss:` URL
+//! is refused, and with one a `ws:` URL is.
 
 use std::time::Duration;
 
@@ -86,7 +90,8 @@ pub struct ClientOptions {
     /// fields); beyond them the handshake fails with [`Error::InvalidResponse`].
     pub limits: Limits,
     /// The TCP socket's options (default: `SocketOptions::default()` with `no_delay`, as
-    /// Node `ws` sets on its sockets).
+    /// Node `ws` sets on its sockets). A [`layer`](SocketOptions::layer) (TLS, from
+    /// `netcore_tls`) makes the connection `wss:`: the URL must then be `wss:` (or `https:`).
     pub socket: SocketOptions,
 }
 
@@ -124,17 +129,19 @@ impl ClientOptions {
 
 /// Opens a WebSocket connection to `url` (`new WebSocket(url, protocols, options)`):
 /// `ws://host[:port][/path][?query]` (`http:` is taken as `ws:`, as Node `ws` does; a fragment
-/// is dropped). Returns the connection's id at once; `handler` hears `on_open` once the server
-/// accepted, or `on_error` and `on_close` (1006) if the connection or the handshake fails: a
+/// is dropped), or `wss://` (port 443 by default; `https:` alike) when
+/// [`ClientOptions::socket`] carries a TLS layer (see `netcore_tls::wss::connect`). Returns the
+/// connection's id at once; `handler` hears `on_open` once the server accepted, or `on_error` and `on_close` (1006) if the connection or the handshake fails: a
 /// refused or reset connection ([`Error::Socket`], `ECONNREFUSED`…), a response other than
 /// `101` ([`HandshakeError::UnexpectedResponse`](crate::proto::handshake::HandshakeError) with
 /// its status, Node `ws`'s `unexpected-response`), a `101` that breaks RFC 6455 §4.1
 /// ([`Error::Handshake`]), a malformed or oversized head ([`Error::InvalidResponse`]), the
 /// server closing first ([`Error::SocketHangUp`]), or the [`ClientOptions::handshake_timeout`].
 ///
-/// Errors returned here are the caller's: a URL that is not `ws:` ([`Error::InvalidUrl`],
-/// `wss:` included for now), a subprotocol that is not a token or is repeated, or a header
-/// that cannot be written ([`Error::Handshake`]).
+/// Errors returned here are the caller's: a URL that is not `ws:` or `wss:`, or whose scheme
+/// does not match the socket (`wss:` without a TLS layer, `ws:` with one) ([`Error::InvalidUrl`]),
+/// a subprotocol that is not a token or is repeated, or a header that cannot be written
+/// ([`Error::Handshake`]).
 ///
 /// ```
 /// use bytes::Bytes;
@@ -179,7 +186,7 @@ pub fn connect(
     options: ClientOptions,
     handler: impl WebSocketHandler,
 ) -> Result<WebSocketId, Error> {
-    let target = Target::parse(url)?;
+    let target = Target::parse(url, options.socket.layer.is_some())?;
     let key = ClientKey::generate(&mut MaskRng::from_entropy());
     let mut request = Vec::new();
     {
@@ -187,7 +194,7 @@ pub fn connect(
         let headers: Vec<(&str, &[u8])> =
             options.headers.iter().map(|(name, value)| (name.as_str(), value.as_slice())).collect();
         // RFC 6455 §4.1 item 4, RFC 9110 §7.2: `Host` carries the port unless it is the default.
-        let port = (target.port != 80).then_some(target.port);
+        let port = (target.port != target.default_port()).then_some(target.port);
         write_request(
             &mut request,
             &target.host,
@@ -246,9 +253,11 @@ pub fn connect(
     Ok(ws)
 }
 
-/// Where a `ws:` URL points.
+/// Where a `ws:` or `wss:` URL points.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Target {
+    /// `wss:` (or `https:`).
+    secure: bool,
     /// Lowercase, without IPv6 brackets.
     host: String,
     port: u16,
@@ -257,24 +266,45 @@ struct Target {
 }
 
 impl Target {
-    /// `ws://host[:port][/path][?query][#fragment]` (or `http:`); `wss:`/`https:` are refused
-    /// until TLS exists.
-    fn parse(url: &str) -> Result<Target, Error> {
+    /// `ws://host[:port][/path][?query][#fragment]` (or `http:`), or `wss:` (or `https:`): the
+    /// secure schemes only on a socket with a TLS layer (`tls`), the plain ones only without.
+    fn parse(url: &str, tls: bool) -> Result<Target, Error> {
         let invalid = |reason: String| Error::InvalidUrl { url: url.to_owned(), reason };
         let trimmed = url.trim_matches(|c: char| c.is_ascii_whitespace() || c.is_ascii_control());
         let Some((scheme, rest)) = trimmed.split_once("://") else {
             return Err(invalid("no ws:// scheme".to_owned()));
         };
-        match scheme.to_ascii_lowercase().as_str() {
-            "ws" | "http" => {}
-            "wss" | "https" => {
-                return Err(invalid(format!("{scheme}: needs tls, which is not available yet")));
-            }
-            _ => return Err(invalid(format!("the scheme must be ws, not {scheme:?}"))),
+        let secure = match scheme.to_ascii_lowercase().as_str() {
+            "ws" | "http" => false,
+            "wss" | "https" => true,
+            _ => return Err(invalid(format!("the scheme must be ws or wss, not {scheme:?}"))),
+        };
+        if secure && !tls {
+            return Err(invalid(format!(
+                "{scheme}: needs tls on the socket: connect with netcore_tls::wss::connect"
+            )));
         }
-        // The rest is what an `http:` URL has: `netcore_http1`'s parser checks it.
-        let parsed = Url::parse(&format!("http://{rest}")).map_err(|e| invalid(e.to_string()))?;
-        Ok(Target { host: parsed.host().to_owned(), port: parsed.port(), path: parsed.path().to_owned() })
+        if !secure && tls {
+            return Err(invalid(format!("{scheme}: on a tls socket: use a wss: url")));
+        }
+        // The rest is what an `http:` (`https:`) URL has: `netcore_http1`'s parser checks it.
+        let base = if secure { "https" } else { "http" };
+        let parsed = Url::parse(&format!("{base}://{rest}")).map_err(|e| invalid(e.to_string()))?;
+        Ok(Target {
+            secure,
+            host: parsed.host().to_owned(),
+            port: parsed.port(),
+            path: parsed.path().to_owned(),
+        })
+    }
+
+    /// The port a URL without one means, left out of `Host` (RFC 6455 §3: 80, or 443 for wss).
+    fn default_port(&self) -> u16 {
+        if self.secure {
+            443
+        } else {
+            80
+        }
     }
 
     /// `host:port` for `netcore_tcp::connect` (an IPv6 address bracketed).
@@ -424,7 +454,7 @@ mod tests {
     use super::*;
 
     fn target(url: &str) -> Result<(String, u16, String), String> {
-        Target::parse(url).map(|t| (t.host, t.port, t.path)).map_err(|e| e.to_string())
+        Target::parse(url, false).map(|t| (t.host, t.port, t.path)).map_err(|e| e.to_string())
     }
 
     #[test]
@@ -442,8 +472,20 @@ mod tests {
         for (url, (host, port, path)) in cases {
             assert_eq!(target(url), Ok(((*host).to_owned(), *port, (*path).to_owned())), "{url}");
         }
-        let t = Target::parse("ws://[::1]:3000").unwrap();
+        let t = Target::parse("ws://[::1]:3000", false).unwrap();
         assert_eq!(t.authority(), "[::1]:3000");
+    }
+
+    #[test]
+    fn parses_wss_urls_for_a_tls_socket() {
+        for (url, port) in [("wss://a/x", 443), ("WSS://a:8443/x", 8443), ("https://a/x", 443)] {
+            let t = Target::parse(url, true).unwrap_or_else(|e| panic!("{url}: {e}"));
+            assert_eq!((t.secure, t.host.as_str(), t.port, t.path.as_str()), (true, "a", port, "/x"));
+            assert_eq!(t.default_port(), 443);
+        }
+        let e = Target::parse("ws://a/", true).unwrap_err();
+        assert!(e.to_string().contains("use a wss: url"), "{e}");
+        assert_eq!(e.code(), "ERR_INVALID_URL");
     }
 
     #[test]
@@ -451,10 +493,10 @@ mod tests {
         for url in
             ["wss://a/", "https://a/", "ftp://a/", "a:80", "ws://", "ws://a:0/", "ws://a/b c", "ws://u@a/"]
         {
-            let e = Target::parse(url).unwrap_err();
+            let e = Target::parse(url, false).unwrap_err();
             assert!(matches!(e, Error::InvalidUrl { .. }), "{url}: {e}");
             assert_eq!(e.code(), "ERR_INVALID_URL");
         }
-        assert!(target("wss://a/").unwrap_err().contains("tls"));
+        assert!(target("wss://a/").unwrap_err().contains("netcore_tls::wss::connect"));
     }
 }

@@ -22,7 +22,8 @@ pub enum Error {
         status: u16,
     },
     /// Client: the URL cannot be connected to (Node `ws` throws a `SyntaxError`): not
-    /// `ws://host[:port][/path][?query]`, or a `wss:` URL (TLS is not available yet).
+    /// `ws://host[:port][/path][?query]` or `wss://…`, or a `wss:` URL on a socket without a TLS
+    /// layer (use `netcore_tls::wss::connect`), or a `ws:` URL on one with.
     InvalidUrl {
         /// The URL given.
         url: String,

@@ -65,7 +65,12 @@ pub struct AgentOptions {
     pub free_socket_timeout: Duration,
     /// The response decoder's limits (header size and count, body size; default Node's).
     pub limits: Limits,
-    /// The sockets' own settings (default: `no_delay` on, as Node's `http.request`).
+    /// The sockets' own settings (default: `no_delay` on, as Node's `http.request`). A
+    /// [`layer`](netcore_tcp::SocketOptions::layer) makes this an `https:` agent (Node's
+    /// `https.Agent`): every socket it opens speaks TLS, and it takes only `https:` requests.
+    /// Its pools are keyed by `host:port` alone, so an agent serves one TLS configuration;
+    /// pooling by host *and* TLS options, as Node's `https.globalAgent` does, is one agent per
+    /// configuration (`netcore_tls::https::shared_agent`).
     pub socket: netcore_tcp::SocketOptions,
 }
 

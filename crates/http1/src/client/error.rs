@@ -60,6 +60,18 @@ pub enum Error {
     AgentDestroyed,
     /// The URL could not be used.
     Url(UrlError),
+    /// The request's scheme is not the one its agent speaks (`ERR_INVALID_PROTOCOL`): an
+    /// `https:` request on a plain agent (Node's `http.request` refuses it the same way; make
+    /// it with `netcore_tls::https`), or an `http:` one on an agent whose sockets carry TLS.
+    InvalidProtocol {
+        /// The request's scheme, `"https:"` or `"http:"`.
+        protocol: &'static str,
+        /// The agent's.
+        expected: &'static str,
+    },
+    /// An `https:` request through a proxy: that takes a `CONNECT` tunnel, which the client
+    /// does not open yet (`ERR_PROXY_TUNNEL`).
+    ProxyTunnel,
     /// The method, path or a header cannot be written (`ERR_INVALID_HTTP_TOKEN`,
     /// `ERR_INVALID_CHAR`, `ERR_UNESCAPED_CHARACTERS`…).
     InvalidHead(EncodeError),
@@ -98,6 +110,8 @@ impl Error {
             Error::Aborted => "ABORT_ERR",
             Error::AgentDestroyed => "ERR_AGENT_DESTROYED",
             Error::Url(e) => e.code(),
+            Error::InvalidProtocol { .. } => "ERR_INVALID_PROTOCOL",
+            Error::ProxyTunnel => "ERR_PROXY_TUNNEL",
             Error::InvalidHead(e) => match e {
                 EncodeError::InvalidHeaderName { .. } | EncodeError::InvalidMethod => {
                     "ERR_INVALID_HTTP_TOKEN"
@@ -126,6 +140,8 @@ impl Error {
             Error::Parse(_) => io::ErrorKind::InvalidData,
             Error::Aborted | Error::AgentDestroyed => io::ErrorKind::Interrupted,
             Error::Url(_)
+            | Error::InvalidProtocol { .. }
+            | Error::ProxyTunnel
             | Error::InvalidHead(_)
             | Error::InvalidTrailer(_)
             | Error::HeadersSent
@@ -134,11 +150,20 @@ impl Error {
     }
 
     /// Whether the failure may be the keep-alive race: the server closed a reused connection as
-    /// the request went out (reset, broken pipe, or closed before any response byte).
+    /// the request went out (reset, broken pipe, or closed before any response byte; over TLS,
+    /// closed without its close_notify, which servers often skip on an idle connection).
     pub(crate) fn is_stale_connection(&self) -> bool {
-        matches!(self, Error::ConnectionReset | Error::BrokenPipe | Error::SocketHangUp)
+        match self {
+            Error::ConnectionReset | Error::BrokenPipe | Error::SocketHangUp => true,
+            Error::Socket(e) => e.code() == TLS_TRUNCATED,
+            _ => false,
+        }
     }
 }
+
+/// Node's name for a TLS connection that ended without the peer's close_notify (what
+/// `netcore_tls` reports as its socket layer's error).
+pub(crate) const TLS_TRUNCATED: &str = "ERR_SSL_UNEXPECTED_EOF_WHILE_READING";
 
 impl From<netcore_tcp::Error> for Error {
     /// Node's socket errors keep their names: `ECONNREFUSED`, `ECONNRESET`, `EPIPE`, `ETIMEDOUT`
@@ -176,6 +201,16 @@ impl fmt::Display for Error {
             Error::Aborted => f.write_str("the request was aborted"),
             Error::AgentDestroyed => f.write_str("the agent was destroyed"),
             Error::Url(e) => write!(f, "{e}"),
+            Error::InvalidProtocol { protocol, expected } => {
+                write!(f, "protocol {protocol:?} not supported, expected {expected:?}")?;
+                if *protocol == "https:" {
+                    f.write_str(" (an https: request needs a tls agent: netcore_tls::https)")?;
+                }
+                Ok(())
+            }
+            Error::ProxyTunnel => {
+                f.write_str("https through a proxy needs a CONNECT tunnel, which is not supported yet")
+            }
             Error::InvalidHead(e) => write!(f, "cannot write the request head: {e}"),
             Error::InvalidTrailer(e) => write!(f, "cannot write the trailers: {e}"),
             Error::HeadersSent => f.write_str("cannot set headers after they are sent"),
@@ -203,5 +238,36 @@ impl std::error::Error for Error {
 impl From<Error> for io::Error {
     fn from(e: Error) -> io::Error {
         io::Error::new(e.kind(), e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Truncated;
+    impl fmt::Display for Truncated {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("truncated")
+        }
+    }
+    impl std::error::Error for Truncated {}
+
+    #[test]
+    fn a_tls_connection_closed_without_close_notify_may_be_the_keep_alive_race() {
+        let layer = |code| netcore_tcp::Error::Layer { code, error: std::sync::Arc::new(Truncated) };
+        assert!(Error::from(layer(TLS_TRUNCATED)).is_stale_connection());
+        assert!(!Error::from(layer("CERT_HAS_EXPIRED")).is_stale_connection());
+        assert!(Error::SocketHangUp.is_stale_connection());
+        assert!(!Error::PrematureClose.is_stale_connection());
+    }
+
+    #[test]
+    fn scheme_errors_have_nodes_names() {
+        let e = Error::InvalidProtocol { protocol: "https:", expected: "http:" };
+        assert_eq!(e.code(), "ERR_INVALID_PROTOCOL");
+        assert!(e.to_string().starts_with(r#"protocol "https:" not supported, expected "http:""#), "{e}");
+        assert_eq!(Error::ProxyTunnel.code(), "ERR_PROXY_TUNNEL");
     }
 }

@@ -22,6 +22,7 @@ use super::error::Error;
 use super::handler::{ResponseHandler, Upgrade};
 use super::options::{authority, AgentChoice, RequestOptions};
 use super::request::{ClientRequest, ClientRequestId};
+use super::url::Protocol;
 use crate::proto::encode::{write_request_head, BodyLength, EncodeError};
 use crate::proto::{ChunkedEncoder, ResponseHead};
 
@@ -147,6 +148,17 @@ pub(crate) fn create(
         AgentChoice::None => None,
     };
     let agent_options = agent.and_then(|a| a.options(lp));
+    // An agent whose sockets carry a layer (TLS) speaks `https:`; the others `http:`. A request
+    // names its scheme or takes its agent's (Node's `protocol` defaults to `agent.protocol`).
+    let secure_agent = agent_options.is_some_and(|o| o.socket.layer.is_some());
+    let agent_protocol = if secure_agent { Protocol::Https } else { Protocol::Http };
+    let protocol = options.protocol.unwrap_or(agent_protocol);
+    if protocol != agent_protocol {
+        return Err(Error::InvalidProtocol { protocol: protocol.name(), expected: agent_protocol.name() });
+    }
+    if protocol.is_secure() && options.proxy.is_some() {
+        return Err(Error::ProxyTunnel);
+    }
     let agent_keep_alive = agent_options.is_some_and(|o| o.keep_alive);
     // The socket's mark: `write` returns false when the socket's would, and its `drain` is ours.
     let high_water_mark =
@@ -159,7 +171,8 @@ pub(crate) fn create(
     let x = Exchange {
         key: options.connect_to(),
         path: options.target(),
-        host_header: (options.set_host && !has_host).then(|| authority(&options.host, options.port, false)),
+        host_header: (options.set_host && !has_host)
+            .then(|| authority(&options.host, options.port, Some(protocol.default_port()))),
         method: options.method,
         headers: options.headers,
         agent,

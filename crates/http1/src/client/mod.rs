@@ -23,7 +23,10 @@
 //! sent again once on a fresh connection, and a free socket is retired a second before the
 //! server's `Keep-Alive: timeout=N`. A [`Proxy`] (explicit, or `HTTP_PROXY`/`NO_PROXY` on
 //! request) gets the request in absolute form. One request at a time per connection (no
-//! pipelining); `https:` waits for the TLS layer.
+//! pipelining). `https:` requests go through an agent whose sockets carry a TLS layer
+//! (`netcore_tls::https` makes them: one agent per TLS configuration, pooling by `host:port`);
+//! a plain agent, the global one included, refuses them with `ERR_INVALID_PROTOCOL`, as Node's
+//! `http.request` does.
 //!
 //! Defaults: [`DEFAULT_MAX_FREE_SOCKETS`] free sockets per host, no cap on busy ones,
 //! [`DEFAULT_FREE_SOCKET_TIMEOUT`] for a free socket, [`DEFAULT_CONTINUE_TIMEOUT`] for a body
@@ -76,7 +79,7 @@ pub use handler::{ResponseHandler, Upgrade};
 pub use options::{AgentChoice, RequestOptions, ToRequestOptions, DEFAULT_CONTINUE_TIMEOUT};
 pub use proxy::Proxy;
 pub use request::{ClientRequest, ClientRequestId};
-pub use url::{Url, UrlError};
+pub use url::{Protocol, Url, UrlError};
 
 /// Starts a request (`http.request(options)`). Nothing is sent until the first
 /// [`write`](ClientRequestId::write), [`end`](ClientRequestId::end) or

@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::agent::AgentId;
 use super::error::Error;
 use super::proxy::Proxy;
-use super::url::Url;
+use super::url::{Protocol, Url};
 
 /// Which agent a request's connection comes from (Node's `agent` option).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -24,7 +24,7 @@ pub enum AgentChoice {
 
 /// A request's settings (Node's `http.request` options). Build one with
 /// [`RequestOptions::new`] or [`RequestOptions::from_url`] and the chained setters, or start from
-/// `default()` (a `GET /` to `localhost:80`) and assign fields.
+/// `default()` (a `GET /` to `localhost:80`, in the scheme of its agent) and assign fields.
 ///
 /// ```
 /// use std::time::Duration;
@@ -39,11 +39,16 @@ pub enum AgentChoice {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct RequestOptions {
+    /// The scheme (Node's `protocol`): `None` (default) is the agent's, `https:` for an agent
+    /// whose sockets carry a TLS layer (`netcore_tls::https`), else `http:`. A scheme the agent
+    /// does not speak is refused with `ERR_INVALID_PROTOCOL`, as by Node's `http.request`
+    /// given an `https:` URL. A URL sets it.
+    pub protocol: Option<Protocol>,
     /// The method, case kept (default `GET`).
     pub method: String,
     /// The server's host name or address, IPv6 without brackets (default `localhost`).
     pub host: String,
-    /// The server's port (default 80).
+    /// The server's port (default 80; set 443 for `https:`, or use a URL).
     pub port: u16,
     /// The request target: path and query (default `/`).
     pub path: String,
@@ -68,7 +73,9 @@ pub struct RequestOptions {
     pub continue_timeout: Option<Duration>,
     /// Send the request through this forward proxy, its target in absolute form (default none;
     /// see [`proxy_from_env`](Self::proxy_from_env) for `HTTP_PROXY`). The connection, and the
-    /// agent's pool, are the proxy's.
+    /// agent's pool, are the proxy's. Only for `http:`: an `https:` request through a proxy
+    /// would need a `CONNECT` tunnel, not supported yet, and is refused
+    /// ([`Error::ProxyTunnel`]).
     pub proxy: Option<Proxy>,
 }
 
@@ -78,6 +85,7 @@ pub const DEFAULT_CONTINUE_TIMEOUT: Duration = Duration::from_secs(1);
 impl Default for RequestOptions {
     fn default() -> Self {
         Self {
+            protocol: None,
             method: "GET".into(),
             host: "localhost".into(),
             port: 80,
@@ -99,10 +107,17 @@ impl RequestOptions {
         Self { method: method.into(), host: host.into(), port, path: path.into(), ..Self::default() }
     }
 
-    /// A `GET` of an `http://` URL (see [`Url::parse`]).
+    /// A `GET` of an `http://` or `https://` URL (see [`Url::parse`]); the scheme is kept in
+    /// [`protocol`](Self::protocol).
     pub fn from_url(url: &str) -> Result<Self, Error> {
         let url = Url::parse(url)?;
-        Ok(Self::new("GET", url.host(), url.port(), url.path()))
+        Ok(Self::new("GET", url.host(), url.port(), url.path()).protocol(url.protocol()))
+    }
+
+    /// Sets the scheme.
+    pub fn protocol(mut self, protocol: Protocol) -> Self {
+        self.protocol = Some(protocol);
+        self
     }
 
     /// Sets the method.
@@ -142,9 +157,10 @@ impl RequestOptions {
     }
 
     /// Uses the proxy the environment names for this request's host and port: `http_proxy` (or
-    /// `HTTP_PROXY`) unless `no_proxy` (or `NO_PROXY`) excludes the target (see
-    /// [`Proxy::for_target`]). An opt-in, as in Node (`NODE_USE_ENV_PROXY`): nothing reads
-    /// the environment otherwise.
+    /// `HTTP_PROXY`), `https_proxy` (or `HTTPS_PROXY`) for an `https:` request, unless
+    /// `no_proxy` (or `NO_PROXY`) excludes the target (see [`Proxy::for_target`]). An opt-in,
+    /// as in Node (`NODE_USE_ENV_PROXY`): nothing reads the environment otherwise. (An `https:`
+    /// request that finds a proxy is then refused: tunnels are not supported yet.)
     ///
     /// ```
     /// use netcore_http1::client::RequestOptions;
@@ -152,7 +168,10 @@ impl RequestOptions {
     /// # Ok::<(), netcore_http1::client::Error>(())
     /// ```
     pub fn proxy_from_env(mut self) -> Result<Self, Error> {
-        self.proxy = Proxy::from_env(&self.host, self.port)?;
+        self.proxy = match self.protocol {
+            Some(Protocol::Https) => Proxy::from_env_for_https(&self.host, self.port)?,
+            _ => Proxy::from_env(&self.host, self.port)?,
+        };
         Ok(self)
     }
 
@@ -163,7 +182,7 @@ impl RequestOptions {
 
     /// `host:port` of the origin (`[v6]:port` for IPv6).
     pub(crate) fn authority(&self) -> String {
-        authority(&self.host, self.port, true)
+        authority(&self.host, self.port, None)
     }
 
     /// What the connection goes to, and the agent's pool key: the proxy if there is one.
@@ -176,18 +195,18 @@ impl RequestOptions {
     pub(crate) fn target(&self) -> String {
         match &self.proxy {
             Some(_) if self.method != "CONNECT" => {
-                format!("http://{}{}", authority(&self.host, self.port, false), self.path)
+                format!("http://{}{}", authority(&self.host, self.port, Some(80)), self.path)
             }
             _ => self.path.clone(),
         }
     }
 }
 
-/// `host:port`, IPv6 in brackets; the port left out when it is 80 and `always_port` is false
-/// (the form of a `Host` header, RFC 9110 §7.2).
-pub(crate) fn authority(host: &str, port: u16, always_port: bool) -> String {
+/// `host:port`, IPv6 in brackets; the port left out when it is `default_port` (the form of a
+/// `Host` header, RFC 9110 §7.2).
+pub(crate) fn authority(host: &str, port: u16, default_port: Option<u16>) -> String {
     let host = if host.contains(':') { format!("[{host}]") } else { host.to_string() };
-    if port == 80 && !always_port {
+    if Some(port) == default_port {
         host
     } else {
         format!("{host}:{port}")
@@ -226,6 +245,31 @@ impl ToRequestOptions for String {
 
 impl ToRequestOptions for &Url {
     fn to_request_options(self) -> Result<RequestOptions, Error> {
-        Ok(RequestOptions::new("GET", self.host(), self.port(), self.path()))
+        Ok(RequestOptions::new("GET", self.host(), self.port(), self.path()).protocol(self.protocol()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_host_header_leaves_out_the_schemes_default_port() {
+        // RFC 9110 §7.2, as Node: `Host: a` for port 80 over http and 443 over https.
+        assert_eq!(authority("a", 80, Some(Protocol::Http.default_port())), "a");
+        assert_eq!(authority("a", 443, Some(Protocol::Http.default_port())), "a:443");
+        assert_eq!(authority("a", 443, Some(Protocol::Https.default_port())), "a");
+        assert_eq!(authority("a", 80, Some(Protocol::Https.default_port())), "a:80");
+        assert_eq!(authority("::1", 443, Some(443)), "[::1]");
+        assert_eq!(authority("::1", 443, None), "[::1]:443");
+    }
+
+    #[test]
+    fn a_url_sets_the_scheme() {
+        let o = RequestOptions::from_url("https://a/x").unwrap();
+        assert_eq!((o.protocol, o.port), (Some(Protocol::Https), 443));
+        let o = RequestOptions::from_url("http://a/x").unwrap();
+        assert_eq!((o.protocol, o.port), (Some(Protocol::Http), 80));
+        assert_eq!(RequestOptions::default().protocol, None);
     }
 }

@@ -5,7 +5,7 @@
 //! `NODE_USE_ENV_PROXY`).
 
 use super::options::authority;
-use super::url::{Url, UrlError};
+use super::url::{Protocol, Url, UrlError};
 
 /// A forward proxy's address.
 ///
@@ -36,6 +36,9 @@ impl Proxy {
     /// ignored). User information (`user:pass@`) and `https:` proxies are not supported yet.
     pub fn parse(url: &str) -> Result<Proxy, UrlError> {
         let url = Url::parse(url)?;
+        if url.protocol() != Protocol::Http {
+            return Err(UrlError::UnsupportedProtocol { protocol: url.protocol().name().to_string() });
+        }
         Ok(Proxy { host: url.host().to_string(), port: url.port() })
     }
 
@@ -81,9 +84,17 @@ impl Proxy {
         Proxy::for_target(host, port, http_proxy.as_deref(), no_proxy.as_deref())
     }
 
+    /// [`from_env`](Self::from_env) for an `https:` target: `https_proxy` (or `HTTPS_PROXY`).
+    pub(crate) fn from_env_for_https(host: &str, port: u16) -> Result<Option<Proxy>, UrlError> {
+        let var = |lower: &str, upper: &str| std::env::var(lower).or_else(|_| std::env::var(upper)).ok();
+        let https_proxy = var("https_proxy", "HTTPS_PROXY");
+        let no_proxy = var("no_proxy", "NO_PROXY");
+        Proxy::for_target(host, port, https_proxy.as_deref(), no_proxy.as_deref())
+    }
+
     /// `host:port` of the proxy, as a connection target and pool key.
     pub(crate) fn authority(&self) -> String {
-        authority(&self.host, self.port, true)
+        authority(&self.host, self.port, None)
     }
 }
 

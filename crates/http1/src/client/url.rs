@@ -1,5 +1,5 @@
-//! The `http://host:port/path?query` URLs a request can be made from (the part of WHATWG URL
-//! parsing that `http.get(url)` needs, without a URL crate).
+//! The `http://host:port/path?query` and `https://…` URLs a request can be made from (the part
+//! of WHATWG URL parsing that `http.get(url)` needs, without a URL crate).
 
 use std::fmt;
 
@@ -9,9 +9,10 @@ use std::fmt;
 pub enum UrlError {
     /// No `scheme://` prefix (`ERR_INVALID_URL`).
     MissingScheme,
-    /// A scheme other than `http:`; `https:` waits for the TLS layer (`ERR_INVALID_PROTOCOL`).
+    /// A scheme other than `http:` and `https:`, or one not usable where it was given (an
+    /// `https:` proxy) (`ERR_INVALID_PROTOCOL`).
     UnsupportedProtocol {
-        /// The scheme given, with its colon (`"https:"`).
+        /// The scheme given, with its colon (`"ftp:"`).
         protocol: String,
     },
     /// User information (`user:pass@`) in the authority: not supported yet (`ERR_INVALID_URL`).
@@ -41,7 +42,7 @@ impl fmt::Display for UrlError {
         match self {
             UrlError::MissingScheme => f.write_str("url has no scheme"),
             UrlError::UnsupportedProtocol { protocol } => {
-                write!(f, "protocol {protocol:?} not supported, expected \"http:\"")
+                write!(f, "protocol {protocol:?} not supported")
             }
             UrlError::UserInfo => f.write_str("user information in urls is not supported"),
             UrlError::InvalidHost => f.write_str("url has an invalid host"),
@@ -53,27 +54,73 @@ impl fmt::Display for UrlError {
 
 impl std::error::Error for UrlError {}
 
-/// An `http:` URL split into what a request needs. The fragment is dropped (it never goes to
-/// the server); an empty path becomes `/`.
+/// The scheme of a request (Node's `protocol` option): plain HTTP, or HTTP over TLS.
+///
+/// An `https:` request needs an agent whose sockets carry a TLS layer (`netcore_tls::https`
+/// makes them); the plain agents refuse it with `ERR_INVALID_PROTOCOL`, as Node's
+/// `http.request` does.
 ///
 /// ```
-/// use netcore_http1::client::Url;
+/// use netcore_http1::client::Protocol;
+/// assert_eq!((Protocol::Https.name(), Protocol::Https.default_port()), ("https:", 443));
+/// assert!(!Protocol::Http.is_secure());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Protocol {
+    /// `http:`, port 80 by default.
+    #[default]
+    Http,
+    /// `https:`, port 443 by default.
+    Https,
+}
+
+impl Protocol {
+    /// Node's name, with the colon: `"http:"` or `"https:"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Http => "http:",
+            Protocol::Https => "https:",
+        }
+    }
+
+    /// The port a URL without one means (80 or 443), left out of the `Host` header.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Protocol::Http => 80,
+            Protocol::Https => 443,
+        }
+    }
+
+    /// Whether this is `https:`.
+    pub fn is_secure(self) -> bool {
+        self == Protocol::Https
+    }
+}
+
+/// An `http:` or `https:` URL split into what a request needs. The fragment is dropped (it
+/// never goes to the server); an empty path becomes `/`.
+///
+/// ```
+/// use netcore_http1::client::{Protocol, Url};
 /// let url = Url::parse("http://example.com:8080/a/b?x=1#top")?;
 /// assert_eq!((url.host(), url.port(), url.path()), ("example.com", 8080, "/a/b?x=1"));
 /// let url = Url::parse("HTTP://[::1]?q")?;
 /// assert_eq!((url.host(), url.port(), url.path()), ("::1", 80, "/?q"));
-/// assert_eq!(Url::parse("https://example.com/").unwrap_err().code(), "ERR_INVALID_PROTOCOL");
+/// let url = Url::parse("https://example.com/")?;
+/// assert_eq!((url.protocol(), url.port()), (Protocol::Https, 443));
+/// assert_eq!(Url::parse("ftp://example.com/").unwrap_err().code(), "ERR_INVALID_PROTOCOL");
 /// # Ok::<(), netcore_http1::client::UrlError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Url {
+    protocol: Protocol,
     host: String,
     port: u16,
     path: String,
 }
 
 impl Url {
-    /// Parses `http://host[:port][/path][?query][#fragment]`. The scheme and host are
+    /// Parses `http://host[:port][/path][?query][#fragment]` (or `https://…`). The scheme and host are
     /// case-insensitive (the host is lowercased, as WHATWG URL does); an IPv6 host is written in
     /// brackets and returned without them.
     pub fn parse(input: &str) -> Result<Url, UrlError> {
@@ -82,24 +129,33 @@ impl Url {
         if scheme.is_empty() || !scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b)) {
             return Err(UrlError::MissingScheme);
         }
-        if !scheme.eq_ignore_ascii_case("http") {
+        let protocol = if scheme.eq_ignore_ascii_case("http") {
+            Protocol::Http
+        } else if scheme.eq_ignore_ascii_case("https") {
+            Protocol::Https
+        } else {
             return Err(UrlError::UnsupportedProtocol {
                 protocol: format!("{}:", scheme.to_ascii_lowercase()),
             });
-        }
+        };
         let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let (authority, tail) = rest.split_at(end);
         if authority.contains('@') {
             return Err(UrlError::UserInfo);
         }
-        let (host, port) = split_authority(authority)?;
+        let (host, port) = split_authority(authority, protocol.default_port())?;
         let tail = tail.split_once('#').map_or(tail, |(before, _)| before);
         let path = if tail.starts_with('/') { tail.to_string() } else { format!("/{tail}") };
         // RFC 9112 §3.2: what goes on the request line is ASCII without whitespace.
         if !path.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(UrlError::InvalidPath);
         }
-        Ok(Url { host, port, path })
+        Ok(Url { protocol, host, port, path })
+    }
+
+    /// The scheme: `http:` or `https:`.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
     }
 
     /// The host name or address (without IPv6 brackets).
@@ -107,7 +163,7 @@ impl Url {
         &self.host
     }
 
-    /// The port (80 when the URL names none).
+    /// The port (the scheme's default, 80 or 443, when the URL names none).
     pub fn port(&self) -> u16 {
         self.port
     }
@@ -118,8 +174,8 @@ impl Url {
     }
 }
 
-/// `host[:port]` or `[v6][:port]`.
-fn split_authority(authority: &str) -> Result<(String, u16), UrlError> {
+/// `host[:port]` or `[v6][:port]`; `default_port` when none is given.
+fn split_authority(authority: &str, default_port: u16) -> Result<(String, u16), UrlError> {
     let (host, port) = if let Some(inner) = authority.strip_prefix('[') {
         let (v6, after) = inner.split_once(']').ok_or(UrlError::InvalidHost)?;
         if v6.is_empty() || !v6.bytes().all(|b| b.is_ascii_hexdigit() || b":.".contains(&b)) {
@@ -144,7 +200,7 @@ fn split_authority(authority: &str) -> Result<(String, u16), UrlError> {
     }
     let port = match port {
         // `http://host:/` is the default port, as WHATWG URL reads it.
-        None | Some("") => 80,
+        None | Some("") => default_port,
         Some(p) if p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => match p.parse::<u16>() {
             Ok(n) if n > 0 => n,
             _ => return Err(UrlError::InvalidPort),
@@ -172,6 +228,9 @@ mod tests {
             ("http://[::1]:3000/z", ("::1", 3000, "/z")),
             ("http://[::ffff:1.2.3.4]", ("::ffff:1.2.3.4", 80, "/")),
             ("  http://a/  ", ("a", 80, "/")),
+            ("https://a", ("a", 443, "/")),
+            ("HTTPS://a:/x", ("a", 443, "/x")),
+            ("https://a:8443/p", ("a", 8443, "/p")),
         ];
         for (input, (host, port, path)) in cases {
             let url = Url::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
@@ -184,7 +243,7 @@ mod tests {
         let cases: &[(&str, UrlError)] = &[
             ("example.com/", UrlError::MissingScheme),
             ("://a", UrlError::MissingScheme),
-            ("https://a/", UrlError::UnsupportedProtocol { protocol: "https:".into() }),
+            ("wss://a/", UrlError::UnsupportedProtocol { protocol: "wss:".into() }),
             ("FTP://a/", UrlError::UnsupportedProtocol { protocol: "ftp:".into() }),
             ("http://u:p@a/", UrlError::UserInfo),
             ("http:///x", UrlError::InvalidHost),
@@ -204,5 +263,11 @@ mod tests {
         }
         assert_eq!(UrlError::InvalidPath.code(), "ERR_UNESCAPED_CHARACTERS");
         assert_eq!(UrlError::InvalidHost.code(), "ERR_INVALID_URL");
+    }
+
+    #[test]
+    fn keeps_the_scheme() {
+        assert_eq!(Url::parse("http://a/").map(|u| u.protocol()), Ok(Protocol::Http));
+        assert_eq!(Url::parse("hTTps://a/").map(|u| u.protocol()), Ok(Protocol::Https));
     }
 }
