@@ -8,7 +8,7 @@ secs="${1:-10}"; shift || true
 targets=("$@")
 # Every target by default (CI runs each for SECS). Each finding is kept as a regression test in
 # crates/http1/tests/data/ (the http1 targets) or beside the parser it hit.
-[ ${#targets[@]} -gt 0 ] || targets=(line_splitter length_prefixed http1_request http1_response http1_chunked ws_handshake ws_frames tls_cert tls_session)
+[ ${#targets[@]} -gt 0 ] || targets=(line_splitter length_prefixed http1_request http1_response http1_chunked ws_handshake ws_frames tls_cert tls_session dns_message)
 export RUSTFLAGS="--cfg fuzzing -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
  -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
  -Cllvm-args=-sanitizer-coverage-trace-compares -Cdebug-assertions -Coverflow-checks"

@@ -1,0 +1,755 @@
+//! The resolver (Node's `dns.Resolver`, the c-ares side): queries of any type sent to the
+//! configured servers over `netcore-udp`, retried over `netcore-tcp` when the answer comes back
+//! truncated.
+//!
+//! ```text
+//!  resolve4("www.x") ─▶ query (random ID) ─UDP─▶ server 1 ── timeout ─▶ server 2 ─▶ … × tries
+//!                                    ◀─ answer: ID, source and question must match, else ignored
+//!                                    ◀─ TC set: the same query over TCP to the same server
+//! ```
+//!
+//! Each server gets one connected UDP socket per resolver (a kernel-chosen random source port;
+//! only that server's datagrams arrive), so an unreachable server is reported at once
+//! (`ECONNREFUSED`) and the next one tried. Names are tried with the search domains of
+//! `resolv.conf` as glibc does; answers carry their TTLs.
+
+use std::collections::hash_map::RandomState;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use netcore::{EventLoop, HandleId, Ready, TimerId};
+
+use crate::error::{Code, Error};
+use crate::proto::{Message, Name, RData, Rcode, Record, RecordType, DEFAULT_EDNS_PAYLOAD};
+use crate::resolv_conf::ResolvConf;
+
+/// The most bytes a response over TCP may have (its length prefix is 16 bits).
+const MAX_TCP_MESSAGE: usize = 65535;
+
+/// Entries the answer cache keeps (the oldest makes room).
+pub const DEFAULT_CACHE_ENTRIES: usize = 256;
+
+/// A resolver's settings (Node's `new dns.Resolver({timeout, tries})` plus `setServers`).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ResolverOptions {
+    /// Servers, in order (default: `resolv.conf`'s `nameserver` lines).
+    pub servers: Option<Vec<SocketAddr>>,
+    /// How long to wait for each server (default: `resolv.conf`'s `timeout`, 5 s).
+    pub timeout: Option<Duration>,
+    /// Rounds through the servers before `ETIMEOUT` (default: `resolv.conf`'s `attempts`, 2).
+    pub tries: Option<u8>,
+    /// Search domains and `ndots` (default: `resolv.conf`'s). Empty: names are tried as given.
+    pub search: Option<Vec<String>>,
+    /// The UDP payload size advertised with EDNS0 (default 1232, the DNS flag day size; `None`
+    /// sends no OPT record and answers are limited to 512 bytes).
+    pub edns_payload: Option<u16>,
+    /// Keep answers for their TTL (the smallest in the answer), at most
+    /// [`DEFAULT_CACHE_ENTRIES`] of them (default false, as c-ares in Node).
+    pub cache: bool,
+}
+
+impl Default for ResolverOptions {
+    fn default() -> Self {
+        ResolverOptions {
+            servers: None,
+            timeout: None,
+            tries: None,
+            search: None,
+            edns_payload: Some(DEFAULT_EDNS_PAYLOAD),
+            cache: false,
+        }
+    }
+}
+
+/// An answer's records with their TTLs, as queried (the answer section, CNAMEs included).
+pub type Records = Vec<Record>;
+
+type Done = Box<dyn FnOnce(&mut EventLoop, Result<Records, Error>)>;
+
+/// A query in flight.
+struct Query {
+    /// The names to try, with the search domains; `names[name_index]` is being asked.
+    names: Vec<Name>,
+    name_index: usize,
+    rtype: RecordType,
+    syscall: &'static str,
+    hostname: String,
+    server: usize,
+    round: u8,
+    message: Option<Message>,
+    timer: Option<TimerId>,
+    tcp: Option<netcore_tcp::SocketId>,
+    /// The error to report if every server fails.
+    last: Code,
+    done: Option<Done>,
+}
+
+/// The resolver's state, kept in a loop handle.
+struct State {
+    conf: ResolvConf,
+    edns: Option<u16>,
+    sockets: Vec<Option<netcore_udp::SocketId>>,
+    /// Query IDs in flight per server, to their queries.
+    by_id: Vec<HashMap<u16, u64>>,
+    queries: HashMap<u64, Query>,
+    next_query: u64,
+    rng: Rng,
+    cache: Option<HashMap<(Name, RecordType), (Instant, Records)>>,
+}
+
+/// A small fast generator (wyrand), seeded from the OS through std's random hash keys: query IDs
+/// need to be unpredictable to an off-path attacker (RFC 5452 §9.2), not cryptographic.
+struct Rng(u64);
+
+impl Rng {
+    fn new() -> Rng {
+        let mut h = RandomState::new().build_hasher();
+        h.write_u64(0x6e65_7463_6f72_6521);
+        Rng(h.finish())
+    }
+    fn next_u16(&mut self) -> u16 {
+        self.0 = self.0.wrapping_add(0xa076_1d64_78bd_642f);
+        let t = u128::from(self.0) * u128::from(self.0 ^ 0xe703_7ed1_a0b4_28db);
+        ((t >> 64) as u64 ^ t as u64) as u16
+    }
+}
+
+/// A resolver on a loop (Node's `dns.Resolver`). `Copy`: a handle to state the loop keeps.
+///
+/// ```no_run
+/// use netcore_dns::{Resolver, ResolverOptions};
+/// let mut lp = netcore::EventLoop::new()?;
+/// let resolver = Resolver::new(&mut lp, ResolverOptions::default());
+/// resolver.resolve4(&mut lp, "example.com", |_lp, result| match result {
+///     Ok(addrs) => addrs.iter().for_each(|(ip, ttl)| println!("{ip} ttl={ttl}")),
+///     Err(e) => eprintln!("{e}"),
+/// });
+/// lp.run()?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resolver(HandleId);
+
+fn no_ready(_: &mut EventLoop, _: HandleId, _: Ready) {}
+
+fn state(lp: &mut EventLoop, r: Resolver) -> Option<&mut State> {
+    lp.handle_mut::<State>(r.0)
+}
+
+impl Resolver {
+    /// A resolver with `options` over `resolv.conf`'s settings.
+    pub fn new(lp: &mut EventLoop, options: ResolverOptions) -> Resolver {
+        let mut conf = ResolvConf::system();
+        if let Some(servers) = options.servers {
+            conf.nameservers = servers;
+        }
+        if let Some(t) = options.timeout {
+            conf.timeout = t;
+        }
+        if let Some(t) = options.tries {
+            conf.attempts = t.max(1);
+        }
+        if let Some(s) = options.search {
+            conf.search = s;
+        }
+        let n = conf.nameservers.len();
+        let st = State {
+            conf,
+            edns: options.edns_payload,
+            sockets: vec![None; n],
+            by_id: vec![HashMap::new(); n],
+            queries: HashMap::new(),
+            next_query: 0,
+            rng: Rng::new(),
+            cache: options.cache.then(HashMap::new),
+        };
+        let hid = lp.insert_handle(st, no_ready);
+        // Queries keep the loop alive through their timers; an idle resolver does not.
+        lp.unref_handle(hid);
+        Resolver(hid)
+    }
+
+    /// The servers queried, in order (`resolver.getServers()`).
+    pub fn servers(self, lp: &mut EventLoop) -> Vec<SocketAddr> {
+        state(lp, self).map(|s| s.conf.nameservers.clone()).unwrap_or_default()
+    }
+
+    /// Replaces the servers (`resolver.setServers`). Queries in flight finish on the old ones'
+    /// sockets' closing: they are cancelled with `ECANCELLED`.
+    pub fn set_servers(self, lp: &mut EventLoop, servers: &[SocketAddr]) {
+        self.cancel(lp);
+        let Some(st) = state(lp, self) else { return };
+        let old: Vec<_> = st.sockets.drain(..).flatten().collect();
+        st.conf.nameservers = servers.to_vec();
+        st.sockets = vec![None; servers.len()];
+        st.by_id = vec![HashMap::new(); servers.len()];
+        for s in old {
+            s.close(lp);
+        }
+    }
+
+    /// Cancels every query in flight: each callback gets `ECANCELLED` (`resolver.cancel()`).
+    pub fn cancel(self, lp: &mut EventLoop) {
+        let ids: Vec<u64> = state(lp, self).map(|s| s.queries.keys().copied().collect()).unwrap_or_default();
+        for q in ids {
+            finish(lp, self, q, Err(Code::Cancelled));
+        }
+    }
+
+    /// Queries `name` for records of `rtype` and calls `done` with the answer section
+    /// (`resolver.resolve(name, rrtype)`), CNAMEs included, each record with its TTL.
+    pub fn resolve(
+        self,
+        lp: &mut EventLoop,
+        name: &str,
+        rtype: RecordType,
+        done: impl FnOnce(&mut EventLoop, Result<Records, Error>) + 'static,
+    ) {
+        self.query(lp, name, rtype, "query", Box::new(done));
+    }
+
+    fn query(self, lp: &mut EventLoop, name: &str, rtype: RecordType, syscall: &'static str, done: Done) {
+        let hostname = name.to_string();
+        let Some(st) = state(lp, self) else {
+            lp.next_tick(move |lp| done(lp, Err(Error::new(Code::Cancelled, syscall, hostname))));
+            return;
+        };
+        let names: Result<Vec<Name>, _> = st.conf.candidates(name).iter().map(|n| Name::from_ascii(n)).collect();
+        let names = match names {
+            Ok(names) if !names.is_empty() => names,
+            _ => {
+                lp.next_tick(move |lp| done(lp, Err(Error::new(Code::BadName, syscall, hostname))));
+                return;
+            }
+        };
+        let now = lp.now();
+        let Some(st) = state(lp, self) else { return };
+        if let Some(cache) = st.cache.as_mut() {
+            if let Some((expiry, records)) = cache.get(&(names[0].clone(), rtype)) {
+                if *expiry > now {
+                    let records = records.clone();
+                    lp.next_tick(move |lp| done(lp, Ok(records)));
+                    return;
+                }
+            }
+        }
+        if st.conf.nameservers.is_empty() {
+            lp.next_tick(move |lp| done(lp, Err(Error::new(Code::ConnRefused, syscall, hostname))));
+            return;
+        }
+        let q = st.next_query;
+        st.next_query += 1;
+        st.queries.insert(
+            q,
+            Query {
+                names,
+                name_index: 0,
+                rtype,
+                syscall,
+                hostname,
+                server: 0,
+                round: 0,
+                message: None,
+                timer: None,
+                tcp: None,
+                last: Code::Timeout,
+                done: Some(done),
+            },
+        );
+        send(lp, self, q);
+    }
+}
+
+/// Sends query `q` to its current server over UDP, and arms its timer.
+fn send(lp: &mut EventLoop, r: Resolver, q: u64) {
+    let Some(st) = state(lp, r) else { return };
+    let edns = st.edns;
+    let Some(query) = st.queries.get(&q) else { return };
+    let server = query.server;
+    let addr = st.conf.nameservers[server];
+    let timeout = st.conf.timeout;
+    // A fresh random ID per transmission, unused by another query to this server.
+    let mut id = st.rng.next_u16();
+    while st.by_id[server].contains_key(&id) {
+        id = st.rng.next_u16();
+    }
+    let Some(query) = st.queries.get_mut(&q) else { return };
+    let message = Message::query(id, query.names[query.name_index].clone(), query.rtype, true, edns);
+    let bytes = match message.encode_to_vec() {
+        Ok(b) => b,
+        Err(_) => return finish(lp, r, q, Err(Code::BadName)),
+    };
+    query.message = Some(message);
+    st.by_id[server].insert(id, q);
+    let socket = match socket_for(lp, r, server, addr) {
+        Ok(s) => s,
+        Err(code) => return fail_server(lp, r, q, code),
+    };
+    if let Err(e) = socket.send(lp, &bytes) {
+        let code = if e.code() == "ECONNREFUSED" { Code::ConnRefused } else { Code::Io };
+        return fail_server(lp, r, q, code);
+    }
+    let timer = lp.set_timeout(timeout, move |lp| {
+        if let Some(query) = state(lp, r).and_then(|s| s.queries.get_mut(&q)) {
+            query.timer = None;
+        }
+        fail_server(lp, r, q, Code::Timeout)
+    });
+    if let Some(query) = state(lp, r).and_then(|s| s.queries.get_mut(&q)) {
+        query.timer = Some(timer);
+    }
+}
+
+/// The connected UDP socket for server `index`, opened on first use.
+fn socket_for(lp: &mut EventLoop, r: Resolver, index: usize, addr: SocketAddr) -> Result<netcore_udp::SocketId, Code> {
+    if let Some(Some(s)) = state(lp, r).map(|st| st.sockets[index]) {
+        return Ok(s);
+    }
+    let local = if addr.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" };
+    let socket = netcore_udp::bind(lp, local, UdpSide { resolver: r, server: index, addr }).map_err(|_| Code::Io)?;
+    if socket.connect(lp, addr).is_err() {
+        socket.close(lp);
+        return Err(Code::ConnRefused);
+    }
+    socket.unref(lp);
+    if let Some(st) = state(lp, r) {
+        st.sockets[index] = Some(socket);
+    }
+    Ok(socket)
+}
+
+/// The current server failed query `q` (timeout, refusal, a bad or failed answer): try the next
+/// server, the next round, or give up with the last failure.
+fn fail_server(lp: &mut EventLoop, r: Resolver, q: u64, code: Code) {
+    let Some(st) = state(lp, r) else { return };
+    let servers = st.conf.nameservers.len();
+    let rounds = st.conf.attempts;
+    let Some(query) = st.queries.get_mut(&q) else { return };
+    // A timeout says less than what a server said before it.
+    if code != Code::Timeout || query.last == Code::Timeout {
+        query.last = code;
+    }
+    forget(st, q);
+    let Some(query) = st.queries.get_mut(&q) else { return };
+    let timer = query.timer.take();
+    let tcp = query.tcp.take();
+    query.server += 1;
+    if query.server >= servers {
+        query.server = 0;
+        query.round += 1;
+    }
+    let exhausted = query.round >= rounds;
+    let last = query.last;
+    if let Some(t) = timer {
+        lp.clear_timer(t);
+    }
+    if let Some(s) = tcp {
+        s.destroy(lp);
+    }
+    if exhausted {
+        finish(lp, r, q, Err(last));
+    } else {
+        send(lp, r, q);
+    }
+}
+
+/// Drops query `q`'s ID from its server's table.
+fn forget(st: &mut State, q: u64) {
+    let Some(query) = st.queries.get(&q) else { return };
+    if let Some(m) = &query.message {
+        if let Some(ids) = st.by_id.get_mut(query.server) {
+            if ids.get(&m.header.id) == Some(&q) {
+                ids.remove(&m.header.id);
+            }
+        }
+    }
+}
+
+/// Ends query `q` with `result`.
+fn finish(lp: &mut EventLoop, r: Resolver, q: u64, result: Result<Records, Code>) {
+    let now = lp.now();
+    let Some(st) = state(lp, r) else { return };
+    forget(st, q);
+    let Some(mut query) = st.queries.remove(&q) else { return };
+    if let (Ok(records), Some(cache)) = (&result, st.cache.as_mut()) {
+        if let Some(ttl) = records.iter().map(|rec| rec.ttl).min().filter(|t| *t > 0) {
+            if cache.len() >= DEFAULT_CACHE_ENTRIES {
+                let oldest = cache.iter().min_by_key(|(_, (e, _))| *e).map(|(k, _)| k.clone());
+                if let Some(k) = oldest {
+                    cache.remove(&k);
+                }
+            }
+            cache.insert((query.names[0].clone(), query.rtype), (now + Duration::from_secs(ttl.into()), records.clone()));
+        }
+    }
+    if let Some(t) = query.timer.take() {
+        lp.clear_timer(t);
+    }
+    if let Some(s) = query.tcp.take() {
+        s.destroy(lp);
+    }
+    let (syscall, hostname) = (query.syscall, std::mem::take(&mut query.hostname));
+    if let Some(done) = query.done.take() {
+        done(lp, result.map_err(|code| Error::new(code, syscall, hostname)));
+    }
+}
+
+/// A response to query `q` arrived (over UDP, or over TCP when `tcp`).
+fn answer(lp: &mut EventLoop, r: Resolver, q: u64, bytes: &[u8], tcp: bool) {
+    let Some(query) = state(lp, r).and_then(|s| s.queries.get(&q)) else { return };
+    let Some(sent) = query.message.as_ref() else { return };
+    let response = match Message::decode(bytes) {
+        Ok(m) if m.is_response_to(sent) => m,
+        // The ID matched (we looked it up by ID) but the question does not: not ours (RFC 5452
+        // §9.1); keep waiting for the real answer.
+        Ok(_) => return,
+        Err(_) => return fail_server(lp, r, q, Code::BadResponse),
+    };
+    if response.header.tc && !tcp {
+        return retry_over_tcp(lp, r, q);
+    }
+    let more_names = query.name_index + 1 < query.names.len();
+    let rtype = query.rtype;
+    let rcode = response.header.rcode;
+    let code = match rcode {
+        Rcode::NO_ERROR => {
+            let has_type = rtype == RecordType::ANY
+                || response.answers.iter().any(|rec| rec.rtype() == rtype || rtype == RecordType::CNAME);
+            if has_type {
+                return finish(lp, r, q, Ok(response.answers));
+            }
+            Code::NoData
+        }
+        Rcode::NX_DOMAIN => Code::NotFound,
+        Rcode::SERV_FAIL => return fail_server(lp, r, q, Code::ServFail),
+        Rcode::REFUSED => return fail_server(lp, r, q, Code::Refused),
+        Rcode::FORM_ERR => return fail_server(lp, r, q, Code::FormErr),
+        Rcode::NOT_IMP => return fail_server(lp, r, q, Code::NotImp),
+        _ => return fail_server(lp, r, q, Code::BadResponse),
+    };
+    // No such name, or no such record: the next search domain, if any, else that is the answer.
+    if !more_names {
+        return finish(lp, r, q, Err(code));
+    }
+    let Some(st) = state(lp, r) else { return };
+    forget(st, q);
+    let Some(query) = st.queries.get_mut(&q) else { return };
+    query.name_index += 1;
+    query.server = 0;
+    query.round = 0;
+    let timer = query.timer.take();
+    if let Some(t) = timer {
+        lp.clear_timer(t);
+    }
+    send(lp, r, q);
+}
+
+/// The UDP answer was truncated: ask the same server over TCP (RFC 7766 §5).
+fn retry_over_tcp(lp: &mut EventLoop, r: Resolver, q: u64) {
+    let Some(st) = state(lp, r) else { return };
+    let Some(query) = st.queries.get(&q) else { return };
+    let addr = st.conf.nameservers[query.server];
+    let Some(Ok(bytes)) = query.message.as_ref().map(Message::encode_to_vec) else { return };
+    let socket =
+        netcore_tcp::connect_addrs(lp, &[addr], netcore_tcp::SocketOptions::default(), TcpSide {
+            resolver: r,
+            query: q,
+            request: bytes,
+            response: Vec::new(),
+        });
+    if let Some(query) = state(lp, r).and_then(|s| s.queries.get_mut(&q)) {
+        query.tcp = Some(socket);
+    }
+}
+
+struct UdpSide {
+    resolver: Resolver,
+    server: usize,
+    addr: SocketAddr,
+}
+
+impl netcore_udp::SocketHandler for UdpSide {
+    fn on_message(&mut self, socket: &mut netcore_udp::Socket<'_>, data: &[u8], rinfo: &netcore_udp::RemoteInfo) {
+        // The socket is connected, so the kernel filters the source; check it all the same.
+        if rinfo.address != self.addr || data.len() < 2 || rinfo.truncated {
+            return;
+        }
+        let id = u16::from_be_bytes([data[0], data[1]]);
+        let (r, server) = (self.resolver, self.server);
+        let lp = socket.lp();
+        let Some(q) = state(lp, r).and_then(|s| s.by_id.get(server)?.get(&id).copied()) else { return };
+        answer(lp, r, q, data, false);
+    }
+
+    fn on_error(&mut self, socket: &mut netcore_udp::Socket<'_>, error: &netcore_udp::Error) {
+        // ECONNREFUSED: nothing listens there. Every query waiting on this server moves on.
+        let code = if error.code() == "ECONNREFUSED" { Code::ConnRefused } else { Code::Io };
+        let (r, server) = (self.resolver, self.server);
+        let lp = socket.lp();
+        let waiting: Vec<u64> =
+            state(lp, r).and_then(|s| Some(s.by_id.get(server)?.values().copied().collect())).unwrap_or_default();
+        for q in waiting {
+            fail_server(lp, r, q, code);
+        }
+    }
+}
+
+struct TcpSide {
+    resolver: Resolver,
+    query: u64,
+    request: Vec<u8>,
+    response: Vec<u8>,
+}
+
+impl netcore_tcp::SocketHandler for TcpSide {
+    fn on_connect(&mut self, s: &mut netcore_tcp::Socket<'_>) {
+        // RFC 1035 §4.2.2: a two-byte length, then the message.
+        let len = (self.request.len() as u16).to_be_bytes();
+        s.write(&len);
+        s.write(&self.request);
+    }
+
+    fn on_data(&mut self, s: &mut netcore_tcp::Socket<'_>, data: &[u8]) {
+        self.response.extend_from_slice(data);
+        if self.response.len() < 2 {
+            return;
+        }
+        let want = usize::from(u16::from_be_bytes([self.response[0], self.response[1]]));
+        if self.response.len() > MAX_TCP_MESSAGE + 2 || self.response.len() > want + 2 {
+            let (r, q) = (self.resolver, self.query);
+            return fail_server(s.lp(), r, q, Code::BadResponse);
+        }
+        if self.response.len() == want + 2 {
+            let response = std::mem::take(&mut self.response);
+            let (r, q) = (self.resolver, self.query);
+            let lp = s.lp();
+            if let Some(query) = state(lp, r).and_then(|st| st.queries.get_mut(&q)) {
+                // The answer is in hand: the socket's close is not a failure.
+                query.tcp = None;
+            }
+            s.end();
+            answer(s.lp(), r, q, &response[2..], true);
+        }
+    }
+
+    fn on_end(&mut self, s: &mut netcore_tcp::Socket<'_>) {
+        let (r, q, id) = (self.resolver, self.query, s.id());
+        if state(s.lp(), r).and_then(|st| st.queries.get(&q)).is_some_and(|query| query.tcp == Some(id)) {
+            fail_server(s.lp(), r, q, Code::BadResponse);
+        }
+    }
+
+    fn on_error(&mut self, s: &mut netcore_tcp::Socket<'_>, error: &netcore_tcp::Error) {
+        let (r, q) = (self.resolver, self.query);
+        let code = if error.code() == "ECONNREFUSED" { Code::ConnRefused } else { Code::BadResponse };
+        let id = s.id();
+        if state(s.lp(), r).and_then(|st| st.queries.get(&q)).is_some_and(|query| query.tcp == Some(id)) {
+            if let Some(query) = state(s.lp(), r).and_then(|st| st.queries.get_mut(&q)) {
+                query.tcp = None;
+            }
+            fail_server(s.lp(), r, q, code);
+        }
+    }
+}
+
+/// Picks the data of type `T` out of an answer, with TTLs.
+fn pick<T>(records: &[Record], f: impl Fn(&RData) -> Option<T>) -> Vec<(T, u32)> {
+    records.iter().filter_map(|rec| Some((f(&rec.rdata)?, rec.ttl))).collect()
+}
+
+/// Builds a typed `resolve*` method: its record type, Node's syscall name, and how to read one
+/// record's data.
+macro_rules! typed {
+    ($( $(#[$m:meta])* fn $name:ident($rtype:expr, $syscall:literal) -> $t:ty = $f:expr; )*) => {
+        impl Resolver {
+            $(
+                $(#[$m])*
+                pub fn $name(
+                    self,
+                    lp: &mut EventLoop,
+                    name: &str,
+                    done: impl FnOnce(&mut EventLoop, Result<Vec<($t, u32)>, Error>) + 'static,
+                ) {
+                    let hostname = name.to_string();
+                    self.query(lp, name, $rtype, $syscall, Box::new(move |lp, result: Result<Records, Error>| {
+                        let picked = result.and_then(|records| {
+                            let got = pick(&records, $f);
+                            if got.is_empty() {
+                                Err(Error::new(Code::NoData, $syscall, hostname))
+                            } else {
+                                Ok(got)
+                            }
+                        });
+                        done(lp, picked)
+                    }));
+                }
+            )*
+        }
+    };
+}
+
+/// A mail exchange (`resolveMx`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mx {
+    /// Lower is preferred.
+    pub priority: u16,
+    /// The host.
+    pub exchange: String,
+}
+
+/// A service location (`resolveSrv`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Srv {
+    /// Lower is tried first.
+    pub priority: u16,
+    /// Among equal priorities, the share of load.
+    pub weight: u16,
+    /// The port.
+    pub port: u16,
+    /// The host.
+    pub name: String,
+}
+
+/// A zone's start of authority (`resolveSoa`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Soa {
+    /// The primary server.
+    pub nsname: String,
+    /// The responsible mailbox, `@` as a dot.
+    pub hostmaster: String,
+    /// The zone's version.
+    pub serial: u32,
+    /// Seconds between secondaries' refreshes.
+    pub refresh: u32,
+    /// Seconds before a failed refresh is retried.
+    pub retry: u32,
+    /// Seconds after which secondaries stop answering.
+    pub expire: u32,
+    /// The TTL of negative answers.
+    pub minttl: u32,
+}
+
+/// A certification authority authorisation (`resolveCaa`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caa {
+    /// The issuer-critical flag (bit 128 of the flags).
+    pub critical: bool,
+    /// `issue`, `issuewild`, `iodef`, …
+    pub tag: String,
+    /// The value, e.g. the CA's domain.
+    pub value: String,
+}
+
+/// A naming authority pointer (`resolveNaptr`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Naptr {
+    /// Processing order.
+    pub order: u16,
+    /// Preference among equal orders.
+    pub preference: u16,
+    /// Flags, e.g. `"U"`.
+    pub flags: String,
+    /// Services, e.g. `"E2U+sip"`.
+    pub service: String,
+    /// The substitution expression.
+    pub regexp: String,
+    /// The next name to query.
+    pub replacement: String,
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A name as Node prints it: no trailing dot.
+fn host(name: &Name) -> String {
+    let s = name.to_string();
+    s.strip_suffix('.').map(str::to_string).unwrap_or(s)
+}
+
+typed! {
+    /// IPv4 addresses with TTLs (`resolve4(name, {ttl: true})`).
+    fn resolve4(RecordType::A, "queryA") -> Ipv4Addr = |d: &RData| match d { RData::A(ip) => Some(*ip), _ => None };
+    /// IPv6 addresses with TTLs (`resolve6`).
+    fn resolve6(RecordType::AAAA, "queryAaaa") -> Ipv6Addr = |d: &RData| match d { RData::Aaaa(ip) => Some(*ip), _ => None };
+    /// The canonical names (`resolveCname`).
+    fn resolve_cname(RecordType::CNAME, "queryCname") -> String = |d: &RData| match d { RData::Cname(n) => Some(host(n)), _ => None };
+    /// Mail exchanges (`resolveMx`).
+    fn resolve_mx(RecordType::MX, "queryMx") -> Mx = |d: &RData| match d {
+        RData::Mx { preference, exchange } => Some(Mx { priority: *preference, exchange: host(exchange) }),
+        _ => None,
+    };
+    /// Name servers (`resolveNs`).
+    fn resolve_ns(RecordType::NS, "queryNs") -> String = |d: &RData| match d { RData::Ns(n) => Some(host(n)), _ => None };
+    /// Pointer names (`resolvePtr`).
+    fn resolve_ptr(RecordType::PTR, "queryPtr") -> String = |d: &RData| match d { RData::Ptr(n) => Some(host(n)), _ => None };
+    /// The zone's SOA (`resolveSoa`).
+    fn resolve_soa(RecordType::SOA, "querySoa") -> Soa = |d: &RData| match d {
+        RData::Soa { mname, rname, serial, refresh, retry, expire, minimum } => Some(Soa {
+            nsname: host(mname), hostmaster: host(rname), serial: *serial, refresh: *refresh,
+            retry: *retry, expire: *expire, minttl: *minimum,
+        }),
+        _ => None,
+    };
+    /// Service records (`resolveSrv`).
+    fn resolve_srv(RecordType::SRV, "querySrv") -> Srv = |d: &RData| match d {
+        RData::Srv { priority, weight, port, target } => Some(Srv { priority: *priority, weight: *weight, port: *port, name: host(target) }),
+        _ => None,
+    };
+    /// Text records, each as its strings (`resolveTxt`: `[['v=spf1 -all'], ['a', 'b']]`).
+    fn resolve_txt(RecordType::TXT, "queryTxt") -> Vec<String> = |d: &RData| match d {
+        RData::Txt(strings) => Some(strings.iter().map(|s| text(s)).collect()),
+        _ => None,
+    };
+    /// CAA records (`resolveCaa`).
+    fn resolve_caa(RecordType::CAA, "queryCaa") -> Caa = |d: &RData| match d {
+        RData::Caa { flags, tag, value } => Some(Caa { critical: flags & 0x80 != 0, tag: text(tag), value: text(value) }),
+        _ => None,
+    };
+    /// NAPTR records (`resolveNaptr`).
+    fn resolve_naptr(RecordType::NAPTR, "queryNaptr") -> Naptr = |d: &RData| match d {
+        RData::Naptr { order, preference, flags, services, regexp, replacement } => Some(Naptr {
+            order: *order, preference: *preference, flags: text(flags), service: text(services),
+            regexp: text(regexp), replacement: host(replacement),
+        }),
+        _ => None,
+    };
+}
+
+impl Resolver {
+    /// Every record the server gives for an ANY query (`resolveAny`; many servers answer ANY
+    /// with little, RFC 8482).
+    pub fn resolve_any(
+        self,
+        lp: &mut EventLoop,
+        name: &str,
+        done: impl FnOnce(&mut EventLoop, Result<Records, Error>) + 'static,
+    ) {
+        self.query(lp, name, RecordType::ANY, "queryAny", Box::new(done));
+    }
+
+    /// The names of an address, from its `in-addr.arpa`/`ip6.arpa` PTR records (`reverse`).
+    pub fn reverse(
+        self,
+        lp: &mut EventLoop,
+        ip: IpAddr,
+        done: impl FnOnce(&mut EventLoop, Result<Vec<String>, Error>) + 'static,
+    ) {
+        // Absolute: the search domains never apply to a reverse name.
+        let name = format!("{}.", Name::reverse(ip));
+        let shown = ip.to_string();
+        self.resolve_ptr(lp, &name, move |lp, result| {
+            done(
+                lp,
+                result.map(|names| names.into_iter().map(|(n, _)| n).collect()).map_err(|mut e| {
+                    e.syscall = "getHostByAddr";
+                    e.hostname = shown;
+                    e
+                }),
+            )
+        });
+    }
+}
