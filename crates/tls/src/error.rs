@@ -46,10 +46,14 @@ pub enum Error {
     /// The peer's bytes are not TLS, e.g. a plain HTTP request on a TLS port
     /// (`ERR_SSL_WRONG_VERSION_NUMBER`).
     NotTls,
-    /// No protocol version or cipher suite both sides accept (`ERR_SSL_NO_PROTOCOLS_AVAILABLE`).
+    /// No protocol version, cipher suite, key exchange group or signature scheme both sides
+    /// accept: `ERR_SSL_UNSUPPORTED_PROTOCOL` for versions, `ERR_SSL_NO_SHARED_CIPHER` for the
+    /// rest, as OpenSSL names them.
     NoCommonParameters {
         /// rustls's description of the mismatch.
         reason: String,
+        /// Node's name for it.
+        code: &'static str,
     },
     /// No ALPN protocol both sides accept (`ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL`).
     NoApplicationProtocol,
@@ -111,7 +115,7 @@ impl Error {
             Error::CertificateRequired => "ERR_TLS_CERT_REQUIRED",
             Error::AlertReceived { code, .. } => code,
             Error::NotTls => "ERR_SSL_WRONG_VERSION_NUMBER",
-            Error::NoCommonParameters { .. } => "ERR_SSL_NO_PROTOCOLS_AVAILABLE",
+            Error::NoCommonParameters { code, .. } => code,
             Error::NoApplicationProtocol => "ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL",
             Error::Protocol { .. } => "ERR_SSL_PROTOCOL_ERROR",
             Error::HandshakeEof => "ECONNRESET",
@@ -165,7 +169,18 @@ impl Error {
                 Error::AlertReceived { alert: format!("{alert:?}"), code: alert_code(alert) }
             }
             R::InvalidMessage(_) if handshaking => Error::NotTls,
-            R::PeerIncompatible(p) => Error::NoCommonParameters { reason: format!("{p:?}") },
+            R::PeerIncompatible(p) => {
+                use rustls::PeerIncompatible as P;
+                let code = match p {
+                    P::ServerDoesNotSupportTls12Or13
+                    | P::ServerTlsVersionIsDisabledByOurConfig
+                    | P::SupportedVersionsExtensionRequired
+                    | P::Tls12NotOffered
+                    | P::Tls12NotOfferedOrEnabled => "ERR_SSL_UNSUPPORTED_PROTOCOL",
+                    _ => "ERR_SSL_NO_SHARED_CIPHER",
+                };
+                Error::NoCommonParameters { reason: format!("{p:?}"), code }
+            }
             R::NoApplicationProtocol => Error::NoApplicationProtocol,
             other => Error::Protocol { reason: other.to_string() },
         }
@@ -204,7 +219,7 @@ impl fmt::Display for Error {
             Error::CertificateRequired => f.write_str("peer did not present a certificate"),
             Error::AlertReceived { alert, .. } => write!(f, "peer sent alert {alert}"),
             Error::NotTls => f.write_str("peer did not speak TLS (wrong version number)"),
-            Error::NoCommonParameters { reason } => write!(f, "no common protocol parameters: {reason}"),
+            Error::NoCommonParameters { reason, .. } => write!(f, "no common protocol parameters: {reason}"),
             Error::NoApplicationProtocol => f.write_str("no application protocol in common (ALPN)"),
             Error::Protocol { reason } => write!(f, "tls protocol error: {reason}"),
             Error::HandshakeEof => {

@@ -526,7 +526,7 @@ fn versions_are_negotiated_within_both_ranges() {
     let seen = &log.clients[0].errors;
     assert_eq!(codes(seen), ["ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION"]);
     assert!(matches!(&seen[0].tls, Some(Error::AlertReceived { alert, .. }) if alert == "ProtocolVersion"));
-    assert_eq!(codes(&log.tls_client_errors), ["ERR_SSL_NO_PROTOCOLS_AVAILABLE"]);
+    assert_eq!(codes(&log.tls_client_errors), ["ERR_SSL_UNSUPPORTED_PROTOCOL"]);
     assert!(matches!(log.tls_client_errors[0].tls, Some(Error::NoCommonParameters { .. })));
 
     // And the other way round.
@@ -534,7 +534,7 @@ fn versions_are_negotiated_within_both_ranges() {
     let only12 = client(&pki, |o| o.max_version = Version::Tls12);
     let log = run(&tls13, vec![step(&only12, b"v")]);
     assert_eq!(codes(&log.clients[0].errors), ["ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION"]);
-    assert_eq!(codes(&log.tls_client_errors), ["ERR_SSL_NO_PROTOCOLS_AVAILABLE"]);
+    assert_eq!(codes(&log.tls_client_errors), ["ERR_SSL_UNSUPPORTED_PROTOCOL"]);
 }
 
 #[test]
