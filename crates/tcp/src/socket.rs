@@ -229,6 +229,26 @@ impl Conn {
         self.out.len() - self.out_pos + self.layer.as_ref().map_or(0, |l| l.held())
     }
 
+    /// Writes the queue to the stream until it is empty or the kernel's buffer is full;
+    /// returns whether anything was written.
+    fn send_queue(&mut self) -> io::Result<bool> {
+        let Some(stream) = self.stream.as_mut() else { return Ok(false) };
+        let mut wrote = false;
+        while self.out_pos < self.out.len() {
+            match stream.write(&self.out[self.out_pos..]) {
+                Ok(n) => {
+                    self.out_pos += n;
+                    self.bytes_written += n as u64;
+                    wrote = true;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(wrote)
+    }
+
     pub(crate) fn paused_or_ended(&self) -> bool {
         self.paused || self.read_ended || self.phase != Phase::Open
     }
@@ -586,23 +606,13 @@ pub(crate) fn flush(lp: &mut EventLoop, id: SocketId) {
     if c.queued() == 0 && !c.need_drain && !pending_end && c.spliced_from.is_none() {
         return;
     }
-    let Some(stream) = c.stream.as_mut() else { return };
-    let mut wrote = false;
-    while c.out_pos < c.out.len() {
-        match stream.write(&c.out[c.out_pos..]) {
-            Ok(n) => {
-                c.out_pos += n;
-                c.bytes_written += n as u64;
-                wrote = true;
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                fail(lp, id, Error::from_io(e, ""));
-                return;
-            }
-        }
+    if c.stream.is_none() {
+        return;
     }
+    let wrote = match c.send_queue() {
+        Ok(wrote) => wrote,
+        Err(e) => return fail(lp, id, Error::from_io(e, "")),
+    };
     if c.out_pos < c.out.len() {
         if c.out_pos > c.out.len() / 2 {
             c.out.drain(..c.out_pos);
@@ -728,33 +738,23 @@ fn write_through_layer(lp: &mut EventLoop, id: SocketId, data: &[u8]) -> bool {
         return false;
     }
     let mut wrote = false;
-    if c.phase == Phase::Open {
-        if let Some(stream) = c.stream.as_mut() {
-            while c.out_pos < c.out.len() {
-                match stream.write(&c.out[c.out_pos..]) {
-                    Ok(n) => {
-                        c.out_pos += n;
-                        c.bytes_written += n as u64;
-                        wrote = true;
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        let err = Error::from_io(e, "");
-                        lp.next_tick(move |lp| fail(lp, id, err));
-                        return false;
-                    }
-                }
+    if c.phase == Phase::Open && c.stream.is_some() {
+        wrote = match c.send_queue() {
+            Ok(wrote) => wrote,
+            Err(e) => {
+                let err = Error::from_io(e, "");
+                lp.next_tick(move |lp| fail(lp, id, err));
+                return false;
             }
-            if c.out_pos == c.out.len() {
-                // All sent: keep a modest buffer for the next write instead of allocating again.
-                if c.out.capacity() > KEEP_OUT_CAPACITY {
-                    c.out = Vec::new();
-                } else {
-                    c.out.clear();
-                }
-                c.out_pos = 0;
+        };
+        if c.out_pos == c.out.len() {
+            // All sent: keep a modest buffer for the next write instead of allocating again.
+            if c.out.capacity() > KEEP_OUT_CAPACITY {
+                c.out = Vec::new();
+            } else {
+                c.out.clear();
             }
+            c.out_pos = 0;
         }
     }
     let ok = c.queued() < c.options.high_water_mark;

@@ -168,7 +168,7 @@ pub struct ServerOptions {
     pub request_cert: bool,
     /// With `request_cert`: refuse clients without a certificate signed by [`ca`](Self::ca)
     /// (`rejectUnauthorized`, default true). When false, any certificate is accepted and
-    /// [`TlsSocket::authorization_error`](crate::TlsSession::authorization_error) says whether it verified.
+    /// [`TlsSession::authorization_error`](crate::TlsSession::authorization_error) says whether it verified.
     pub reject_unauthorized: bool,
     /// CAs that sign acceptable client certificates (`ca`). Default empty.
     pub ca: Vec<CertificateDer<'static>>,
@@ -345,6 +345,34 @@ impl ResolvesServerCert for ServerCertResolver {
     }
 }
 
+/// The handshake-signature methods both accept-any verifiers share: certificates go unchecked,
+/// but the peer must still prove it holds the certificate's key.
+macro_rules! signature_checks {
+    () => {
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            let algorithms = &self.provider.signature_verification_algorithms;
+            rustls::crypto::verify_tls12_signature(message, cert, dss, algorithms)
+        }
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            let algorithms = &self.provider.signature_verification_algorithms;
+            rustls::crypto::verify_tls13_signature(message, cert, dss, algorithms)
+        }
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.provider.signature_verification_algorithms.supported_schemes()
+        }
+    };
+}
+
 /// Requests a client certificate and accepts any (Node's `requestCert` without
 /// `rejectUnauthorized`); the handshake still proves the client holds the key.
 #[derive(Debug)]
@@ -368,35 +396,7 @@ impl ClientCertVerifier for AcceptAnyClient {
     ) -> Result<ClientCertVerified, rustls::Error> {
         Ok(ClientCertVerified::assertion())
     }
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
-    }
+    signature_checks!();
 }
 
 /// A client's TLS options (Node's `tls.connect` options). Build once with
@@ -452,7 +452,7 @@ impl ClientOptions {
     /// **Dangerous**: accept any server certificate, expired, self-signed or for another host
     /// (Node's `rejectUnauthorized: false`). The connection is encrypted but not authenticated: anyone
     /// on the path can read and change it. For tests against throwaway certificates only;
-    /// [`TlsSocket::authorization_error`](crate::TlsSession::authorization_error) still tells what
+    /// [`TlsSession::authorization_error`](crate::TlsSession::authorization_error) still tells what
     /// verification would have said.
     pub fn danger_accept_invalid_certs(mut self) -> ClientOptions {
         self.reject_unauthorized = false;
@@ -566,35 +566,7 @@ impl ServerCertVerifier for AcceptAnyServer {
     ) -> Result<ServerCertVerified, rustls::Error> {
         Ok(ServerCertVerified::assertion())
     }
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
-    }
+    signature_checks!();
 }
 
 #[cfg(test)]
