@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# compare-https.sh: HTTPS hello-world rate and CPU cost, our `https_hello` example against hyper
+# over tokio-rustls (a bench-only hello world on tokio's current-thread runtime, rustls with ring
+# as ours, benches/peers/https_hyper) and Node's `https.createServer` (benches/node/https_hello.js),
+# from one run. All three are the seed's `https.createServer({ key, cert }, (req, res) => {
+# res.writeHead(200); res.end('hello world\n') })`: status 200, body `hello world\n`, no
+# Content-Type, with one self-signed ECDSA P-256 certificate made here by openssl.
+#
+#   benches/compare-https.sh                     # from anywhere; works from the repo root
+#   SECS=10 CONNS=128 MODES=close benches/compare-https.sh
+#   OURS_CMD="node benches/node/https_hello.js" benches/compare-https.sh   # Node in ours' place
+#
+# Load: wrk (installed from Debian with apt-get if missing; Debian's is built with OpenSSL, so it
+# speaks https) with one thread, CONNS connections and --latency, in two modes:
+#   keepalive  requests on kept-alive connections: after the first handshake, TLS is record
+#              encryption only;
+#   close      `-H "Connection: close"`: one request per connection, so the handshake dominates.
+#              wrk keeps its OpenSSL session across reconnects (its ssl_close calls SSL_clear,
+#              which keeps a cleanly shut down session), so these are mostly RESUMED handshakes
+#              (TLS 1.3 PSK with ECDHE: no certificate, no signature) wherever the server
+#              resumes. Seen with strace on this setup: ours and hyper (rustls) resume every
+#              connection after the first; Node (OpenSSL) does a full handshake on about half of
+#              them, an interplay of wrk's OpenSSL session reuse with OpenSSL's server tickets
+#              (Node's own TLS client resumes 19 of 20), which costs Node CPU in this mode.
+# Each server runs pinned to CPU 0 (`taskset -c 0`) and wrk to CPU 1, one server at a time, a
+# fresh server per run. A server's CPU time is utime+stime from /proc/PID/stat (all its threads)
+# sampled just before and just after the load. Output per mode and server: requests per second,
+# p99 latency, wrk's errors (socket errors plus non-2xx responses), server CPU seconds and
+# requests per server CPU-second; then the ratios ours/hyper and ours/node beside the targets
+# (per server CPU-second, both modes: >= 1.0x hyper, >= 3x node). Quote the ratios, not the
+# absolute numbers. In close mode wrk's own handshakes are the limit: the servers idle part of
+# the time, so req/s says little and req per server CPU-second is the measure.
+#
+# Environment (defaults in brackets):
+#   SECS [5]              seconds per wrk run (whole seconds)
+#   CONNS [64]            wrk connections
+#   MODES [keepalive close]   which modes to run
+#   CERT, KEY             PEM certificate and key for all three servers; when both are unset, a
+#                         self-signed P-256 pair for CN=localhost is made with openssl (1 day)
+#   OURS_CMD [$TARGET/release/examples/https_hello]
+#                         command line for "ours"; `--cert CERT --key KEY` and then the port (0)
+#                         are appended, and it must print `listening on HOST:PORT` on stdout
+#                         once ready. When set, the example is not built, so the script can be
+#                         tried before https_hello exists.
+#   HYPER_CMD [benches/peers/https_hyper/target/release/https_hyper]
+#                         the same for "hyper"; when unset, the peer (its own cargo workspace) is
+#                         built with `cargo build --release --manifest-path
+#                         benches/peers/https_hyper/Cargo.toml`
+#   NODE_CMD [node benches/node/https_hello.js]   the same for "node"
+#   READY_TIMEOUT [10]    seconds to wait for a server's `listening on` line
+#   CARGO_TARGET_DIR [target, and benches/peers/https_hyper/target for the peer]
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+COMPARE=compare-https
+# shellcheck source=lib/compare.sh
+source benches/lib/compare.sh
+
+SECS=${SECS:-5}
+CONNS=${CONNS:-64}
+MODES=${MODES:-keepalive close}
+READY_TIMEOUT=${READY_TIMEOUT:-10}
+TARGET=${CARGO_TARGET_DIR:-target}
+HYPER_DIR=benches/peers/https_hyper
+NODE_CMD=${NODE_CMD:-node benches/node/https_hello.js}
+
+for v in SECS CONNS READY_TIMEOUT; do
+  [[ ${!v} =~ ^[0-9]+$ && ${!v} -gt 0 ]] || die "$v must be a positive whole number, got '${!v}'"
+done
+read -r -a MODE_LIST <<<"$MODES"
+((${#MODE_LIST[@]})) || die "MODES is empty"
+for mode in "${MODE_LIST[@]}"; do
+  [[ $mode == keepalive || $mode == close ]] || die "MODES: unknown mode '$mode' (keepalive, close)"
+done
+
+# --- tools, certificate and builds --------------------------------------------------------------
+require_tool wrk wrk
+# A wrk built without OpenSSL takes an https URL for plain HTTP and fails every request.
+ldd "$(command -v wrk)" 2>/dev/null | grep -q libssl ||
+  echo "$COMPARE: warning: wrk does not link libssl; it may not speak https" >&2
+command -v node >/dev/null 2>&1 || die "node not found: the Node peer is a Node script"
+
+if [[ -z ${CERT:-} && -z ${KEY:-} ]]; then
+  require_tool openssl openssl
+  CERT=$TMP/cert.pem KEY=$TMP/key.pem
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=localhost \
+    -days 1 -keyout "$KEY" -out "$CERT" 2>"$TMP/openssl.err" ||
+    die "openssl could not make a certificate: $(<"$TMP/openssl.err")"
+fi
+[[ -n ${CERT:-} && -n ${KEY:-} ]] || die "set both CERT and KEY, or neither"
+[[ -r $CERT && -r $KEY ]] || die "cannot read CERT ($CERT) or KEY ($KEY)"
+
+if [[ -z ${OURS_CMD:-} ]]; then
+  cargo build --release --example https_hello
+  OURS_CMD=$TARGET/release/examples/https_hello
+fi
+if [[ -z ${HYPER_CMD:-} ]]; then
+  cargo build --release --manifest-path "$HYPER_DIR/Cargo.toml"
+  HYPER_CMD=${CARGO_TARGET_DIR:-$HYPER_DIR/target}/release/https_hyper
+  [[ -x $HYPER_CMD ]] || die "$HYPER_CMD was not built"
+fi
+
+SERVERS=(ours hyper node)
+TLS_ARGS="--cert '$CERT' --key '$KEY'"
+declare -A CMD=([ours]="$OURS_CMD $TLS_ARGS" [hyper]="$HYPER_CMD $TLS_ARGS" [node]="$NODE_CMD $TLS_ARGS")
+
+# --- load ---------------------------------------------------------------------------------------
+# load NAME CMD MODE: one wrk run (MODE keepalive or close) against a fresh server. Sets REQS, RPS,
+# P99_MS, ERRORS and CPU_SECS.
+load() {
+  local name=$1 cmd=$2 mode=$3 before after out parsed
+  start_server "$name" "$cmd"
+  local -a wrk=(wrk -t1 "-c$CONNS" "-d${SECS}s" --latency)
+  if [[ $mode == close ]]; then
+    wrk+=(-H "Connection: close")
+  fi
+  wrk+=("https://127.0.0.1:$SERVER_PORT/")
+
+  out=$TMP/$name.$mode.wrk
+  before=$(cpu_ticks "$SERVER_PID") || die "$name server died before the load"
+  run_load "$out" "${wrk[@]}" || die "wrk against $name ($mode) failed: $(<"$out")"
+  after=$(cpu_ticks "$SERVER_PID") || die "$name server died during the load"
+  stop_server
+  CPU_SECS=$(cpu_seconds "$before" "$after")
+
+  # wrk's summary: `N requests in Ts, ...`, `Requests/sec: R`, the --latency table's `99% Xunit`
+  # (us, ms, s or m), and, when nonzero, `Socket errors: connect a, read b, write c, timeout d`
+  # and `Non-2xx or 3xx responses: n`.
+  parsed=$(awk '
+    / requests in / { reqs = $1 }
+    /^Requests\/sec:/ { rps = $2 }
+    /^ +99% / {
+      v = $2; u = v; sub(/^[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
+      p99 = u == "us" ? v / 1000 : u == "ms" ? v : u == "s" ? v * 1000 : u == "m" ? v * 60000 : ""
+    }
+    /^ +Socket errors:/ { for (i = 3; i <= NF; i += 2) { x = $(i + 1); sub(/,/, "", x); err += x } }
+    /^ +Non-2xx or 3xx responses:/ { err += $NF }
+    END { if (reqs != "" && rps != "" && p99 != "") printf "%s %s %.2f %d", reqs, rps, p99, err }
+  ' "$out")
+  [[ -n $parsed ]] || die "cannot parse wrk's output against $name ($mode): $(<"$out")"
+  read -r REQS RPS P99_MS ERRORS <<<"$parsed"
+  ((REQS > 0)) || die "no request completed against $name ($mode): $(<"$out")"
+  echo "  $name $mode: $REQS requests, $RPS req/s, p99 $P99_MS ms, $ERRORS errors, ${CPU_SECS}s server CPU" >&2
+}
+
+pinning="servers on CPU 0, wrk on CPU 1"
+((${#PIN_SERVER[@]})) || pinning="unpinned"
+echo "HTTPS hello: wrk -t1 -c$CONNS -d${SECS}s --latency, modes: $MODES; $pinning" >&2
+
+declare -A LABEL=([keepalive]="keep-alive" [close]="Connection: close")
+declare -A RPS_OF P99_OF ERR_OF CPU_OF PER_CPU
+for mode in "${MODE_LIST[@]}"; do
+  for name in "${SERVERS[@]}"; do
+    load "$name" "${CMD[$name]}" "$mode"
+    k=$mode.$name
+    RPS_OF[$k]=$(awk -v r="$RPS" 'BEGIN { printf "%.0f", r }')
+    P99_OF[$k]=$P99_MS
+    ERR_OF[$k]=$ERRORS
+    CPU_OF[$k]=$CPU_SECS
+    PER_CPU[$k]=$(awk -v r="$REQS" -v c="$CPU_SECS" 'BEGIN { if (c + 0 == 0) print "n/a"; else printf "%.0f", r / c }')
+  done
+done
+
+# --- report -------------------------------------------------------------------------------------
+# verdict RATIO TARGET: `met` or `MISSED` (or n/a) for a ratio against its minimum.
+verdict() {
+  awk -v r="$1" -v t="$2" 'BEGIN { if (r !~ /^[0-9.]+$/) print "n/a"; else if (r + 0 >= t) print "met"; else print "MISSED" }'
+}
+declare -A TARGET_OF=([hyper]=1.0 [node]=3)
+
+echo
+printf '%-18s %-6s %10s %9s %7s %13s %19s\n' mode server 'req/s' 'p99 ms' errors 'server CPU s' \
+  'req / server CPU-s'
+for mode in "${MODE_LIST[@]}"; do
+  for name in "${SERVERS[@]}"; do
+    k=$mode.$name
+    printf '%-18s %-6s %10s %9s %7s %13s %19s\n' "${LABEL[$mode]}" "$name" "${RPS_OF[$k]}" \
+      "${P99_OF[$k]}" "${ERR_OF[$k]}" "${CPU_OF[$k]}" "${PER_CPU[$k]}"
+  done
+done
+echo "(Connection: close: wrk resumes its TLS session; rustls servers resume every connection, Node about half)"
+echo
+for mode in "${MODE_LIST[@]}"; do
+  for peer in hyper node; do
+    rps=$(ratio "${RPS_OF[$mode.ours]}" "${RPS_OF[$mode.$peer]}")
+    per=$(ratio "${PER_CPU[$mode.ours]}" "${PER_CPU[$mode.$peer]}")
+    printf '%-18s ours/%-6s req/s %7sx   per server CPU-second %7sx (target >= %sx: %s)\n' \
+      "${LABEL[$mode]}:" "$peer" "$rps" "$per" "${TARGET_OF[$peer]}" "$(verdict "$per" "${TARGET_OF[$peer]}")"
+  done
+done
