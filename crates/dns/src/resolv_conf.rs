@@ -59,7 +59,8 @@ impl ResolvConf {
             match words.next() {
                 Some("nameserver") => {
                     // An IPv6 address may carry a zone (`fe80::1%eth0`); the zone is dropped.
-                    let Some(ip) = words.next().and_then(|w| w.split('%').next()?.parse::<IpAddr>().ok()) else {
+                    let Some(ip) = words.next().and_then(|w| w.split('%').next()?.parse::<IpAddr>().ok())
+                    else {
                         continue;
                     };
                     if conf.nameservers.len() < MAX_NAMESERVERS {
@@ -75,7 +76,9 @@ impl ResolvConf {
                         let value: Option<u32> = value.parse().ok();
                         match (name, value) {
                             ("ndots", Some(n)) => conf.ndots = n.min(15) as u8,
-                            ("timeout", Some(n)) => conf.timeout = Duration::from_secs(u64::from(n.clamp(1, 30))),
+                            ("timeout", Some(n)) => {
+                                conf.timeout = Duration::from_secs(u64::from(n.clamp(1, 30)))
+                            }
                             ("attempts", Some(n)) => conf.attempts = n.clamp(1, 5) as u8,
                             _ => {}
                         }

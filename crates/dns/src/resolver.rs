@@ -28,6 +28,12 @@ use crate::resolv_conf::ResolvConf;
 /// The most bytes a response over TCP may have (its length prefix is 16 bits).
 const MAX_TCP_MESSAGE: usize = 65535;
 
+/// `SO_RCVBUF` of each server's UDP socket. Every query in flight to a server may have its
+/// answer queued there at once, and the kernel counts each datagram at about 800 bytes whatever
+/// its size: the common default of 208 KiB overflows, and drops answers, at about 250 queries in
+/// flight. A limit, not an allocation; the kernel caps it at `net.core.rmem_max`.
+const RECV_BUFFER_SIZE: usize = 1 << 20;
+
 /// Entries the answer cache keeps (the oldest makes room).
 pub const DEFAULT_CACHE_ENTRIES: usize = 256;
 
@@ -84,6 +90,9 @@ struct Query {
     tcp: Option<netcore_tcp::SocketId>,
     /// The error to report if every server fails.
     last: Code,
+    /// A candidate name existed without records of the type: if the last one does not exist,
+    /// the answer is still `ENODATA` (c-ares's `ever_got_nodata`).
+    nodata_seen: bool,
     done: Option<Done>,
 }
 
@@ -200,7 +209,8 @@ impl Resolver {
     }
 
     /// Queries `name` for records of `rtype` and calls `done` with the answer section
-    /// (`resolver.resolve(name, rrtype)`), CNAMEs included, each record with its TTL.
+    /// (`resolver.resolve(name, rrtype)`), CNAMEs included, each record with its TTL. Errors
+    /// name the query as Node does (`queryA`, `queryMx`, …; `query` for other types).
     pub fn resolve(
         self,
         lp: &mut EventLoop,
@@ -208,7 +218,7 @@ impl Resolver {
         rtype: RecordType,
         done: impl FnOnce(&mut EventLoop, Result<Records, Error>) + 'static,
     ) {
-        self.query(lp, name, rtype, "query", Box::new(done));
+        self.query(lp, name, rtype, syscall_of(rtype), Box::new(done));
     }
 
     fn query(self, lp: &mut EventLoop, name: &str, rtype: RecordType, syscall: &'static str, done: Done) {
@@ -217,7 +227,8 @@ impl Resolver {
             lp.next_tick(move |lp| done(lp, Err(Error::new(Code::Cancelled, syscall, hostname))));
             return;
         };
-        let names: Result<Vec<Name>, _> = st.conf.candidates(name).iter().map(|n| Name::from_ascii(n)).collect();
+        let names: Result<Vec<Name>, _> =
+            st.conf.candidates(name).iter().map(|n| Name::from_ascii(n)).collect();
         let names = match names {
             Ok(names) if !names.is_empty() => names,
             _ => {
@@ -256,10 +267,31 @@ impl Resolver {
                 timer: None,
                 tcp: None,
                 last: Code::Timeout,
+                nodata_seen: false,
                 done: Some(done),
             },
         );
         send(lp, self, q);
+    }
+}
+
+/// Node's `err.syscall` for a query of `rtype` (`resolver.resolve(name, 'MX')` fails as
+/// `queryMx`); `query` for types Node has no method for.
+fn syscall_of(rtype: RecordType) -> &'static str {
+    match rtype {
+        RecordType::A => "queryA",
+        RecordType::AAAA => "queryAaaa",
+        RecordType::CNAME => "queryCname",
+        RecordType::MX => "queryMx",
+        RecordType::NS => "queryNs",
+        RecordType::PTR => "queryPtr",
+        RecordType::SOA => "querySoa",
+        RecordType::SRV => "querySrv",
+        RecordType::TXT => "queryTxt",
+        RecordType::CAA => "queryCaa",
+        RecordType::NAPTR => "queryNaptr",
+        RecordType::ANY => "queryAny",
+        _ => "query",
     }
 }
 
@@ -271,7 +303,11 @@ fn send(lp: &mut EventLoop, r: Resolver, q: u64) {
     let server = query.server;
     let addr = st.conf.nameservers[server];
     let timeout = st.conf.timeout;
-    // A fresh random ID per transmission, unused by another query to this server.
+    // A fresh random ID per transmission, unused by another query to this server (all 65,536
+    // in use: this server cannot take another query now).
+    if st.by_id[server].len() > usize::from(u16::MAX) {
+        return fail_server(lp, r, q, Code::Io);
+    }
     let mut id = st.rng.next_u16();
     while st.by_id[server].contains_key(&id) {
         id = st.rng.next_u16();
@@ -304,12 +340,20 @@ fn send(lp: &mut EventLoop, r: Resolver, q: u64) {
 }
 
 /// The connected UDP socket for server `index`, opened on first use.
-fn socket_for(lp: &mut EventLoop, r: Resolver, index: usize, addr: SocketAddr) -> Result<netcore_udp::SocketId, Code> {
+fn socket_for(
+    lp: &mut EventLoop,
+    r: Resolver,
+    index: usize,
+    addr: SocketAddr,
+) -> Result<netcore_udp::SocketId, Code> {
     if let Some(Some(s)) = state(lp, r).map(|st| st.sockets[index]) {
         return Ok(s);
     }
     let local = if addr.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" };
-    let socket = netcore_udp::bind(lp, local, UdpSide { resolver: r, server: index, addr }).map_err(|_| Code::Io)?;
+    let mut options = netcore_udp::BindOptions::default();
+    options.recv_buffer_size = Some(RECV_BUFFER_SIZE);
+    let side = UdpSide { resolver: r, server: index, addr };
+    let socket = netcore_udp::bind_with(lp, local, options, side).map_err(|_| Code::Io)?;
     if socket.connect(lp, addr).is_err() {
         socket.close(lp);
         return Err(Code::ConnRefused);
@@ -382,7 +426,10 @@ fn finish(lp: &mut EventLoop, r: Resolver, q: u64, result: Result<Records, Code>
                     cache.remove(&k);
                 }
             }
-            cache.insert((query.names[0].clone(), query.rtype), (now + Duration::from_secs(ttl.into()), records.clone()));
+            cache.insert(
+                (query.names[0].clone(), query.rtype),
+                (now + Duration::from_secs(ttl.into()), records.clone()),
+            );
         }
     }
     if let Some(t) = query.timer.take() {
@@ -401,12 +448,24 @@ fn finish(lp: &mut EventLoop, r: Resolver, q: u64, result: Result<Records, Code>
 fn answer(lp: &mut EventLoop, r: Resolver, q: u64, bytes: &[u8], tcp: bool) {
     let Some(query) = state(lp, r).and_then(|s| s.queries.get(&q)) else { return };
     let Some(sent) = query.message.as_ref() else { return };
+    // Asked again over TCP: a late or repeated UDP answer changes nothing.
+    if !tcp && query.tcp.is_some() {
+        return;
+    }
     let response = match Message::decode(bytes) {
         Ok(m) if m.is_response_to(sent) => m,
         // The ID matched (we looked it up by ID) but the question does not: not ours (RFC 5452
         // §9.1); keep waiting for the real answer.
         Ok(_) => return,
-        Err(_) => return fail_server(lp, r, q, Code::BadResponse),
+        // Records that do not decode. A truncated UDP answer may be cut mid-record (RFC 2181
+        // §9): if its header and question say it answers ours with TC, ask over TCP.
+        Err(_) => match header_and_question(bytes) {
+            Some(head) if head.is_response_to(sent) && head.header.tc && !tcp => {
+                return retry_over_tcp(lp, r, q)
+            }
+            Some(head) if !head.is_response_to(sent) => return,
+            _ => return fail_server(lp, r, q, Code::BadResponse),
+        },
     };
     if response.header.tc && !tcp {
         return retry_over_tcp(lp, r, q);
@@ -416,8 +475,12 @@ fn answer(lp: &mut EventLoop, r: Resolver, q: u64, bytes: &[u8], tcp: bool) {
     let rcode = response.header.rcode;
     let code = match rcode {
         Rcode::NO_ERROR => {
-            let has_type = rtype == RecordType::ANY
-                || response.answers.iter().any(|rec| rec.rtype() == rtype || rtype == RecordType::CNAME);
+            // The records asked for, not just a CNAME on the way to nothing (RFC 2308 §2.2).
+            let has_type = if rtype == RecordType::ANY {
+                !response.answers.is_empty()
+            } else {
+                response.answers.iter().any(|rec| rec.rtype() == rtype)
+            };
             if has_type {
                 return finish(lp, r, q, Ok(response.answers));
             }
@@ -430,11 +493,15 @@ fn answer(lp: &mut EventLoop, r: Resolver, q: u64, bytes: &[u8], tcp: bool) {
         Rcode::NOT_IMP => return fail_server(lp, r, q, Code::NotImp),
         _ => return fail_server(lp, r, q, Code::BadResponse),
     };
-    // No such name, or no such record: the next search domain, if any, else that is the answer.
+    // No such name, or no such record: the next search domain, if any, else that is the answer
+    // (ENODATA if any name tried had no such record).
+    let Some(st) = state(lp, r) else { return };
+    let Some(query) = st.queries.get_mut(&q) else { return };
+    query.nodata_seen |= code == Code::NoData;
     if !more_names {
+        let code = if query.nodata_seen { Code::NoData } else { code };
         return finish(lp, r, q, Err(code));
     }
-    let Some(st) = state(lp, r) else { return };
     forget(st, q);
     let Some(query) = st.queries.get_mut(&q) else { return };
     query.name_index += 1;
@@ -447,19 +514,26 @@ fn answer(lp: &mut EventLoop, r: Resolver, q: u64, bytes: &[u8], tcp: bool) {
     send(lp, r, q);
 }
 
+/// The header and questions of a message whose records do not decode (its record counts taken
+/// as zero), or `None` if even those do not.
+fn header_and_question(bytes: &[u8]) -> Option<Message> {
+    let mut head = bytes.get(..bytes.len().min(MAX_TCP_MESSAGE))?.to_vec();
+    head.get_mut(6..12)?.fill(0);
+    Message::decode_prefix(&head).ok().map(|(m, _)| m)
+}
+
 /// The UDP answer was truncated: ask the same server over TCP (RFC 7766 §5).
 fn retry_over_tcp(lp: &mut EventLoop, r: Resolver, q: u64) {
     let Some(st) = state(lp, r) else { return };
     let Some(query) = st.queries.get(&q) else { return };
     let addr = st.conf.nameservers[query.server];
     let Some(Ok(bytes)) = query.message.as_ref().map(Message::encode_to_vec) else { return };
-    let socket =
-        netcore_tcp::connect_addrs(lp, &[addr], netcore_tcp::SocketOptions::default(), TcpSide {
-            resolver: r,
-            query: q,
-            request: bytes,
-            response: Vec::new(),
-        });
+    let socket = netcore_tcp::connect_addrs(
+        lp,
+        &[addr],
+        netcore_tcp::SocketOptions::default(),
+        TcpSide { resolver: r, query: q, request: bytes, response: Vec::new() },
+    );
     if let Some(query) = state(lp, r).and_then(|s| s.queries.get_mut(&q)) {
         query.tcp = Some(socket);
     }
@@ -472,7 +546,12 @@ struct UdpSide {
 }
 
 impl netcore_udp::SocketHandler for UdpSide {
-    fn on_message(&mut self, socket: &mut netcore_udp::Socket<'_>, data: &[u8], rinfo: &netcore_udp::RemoteInfo) {
+    fn on_message(
+        &mut self,
+        socket: &mut netcore_udp::Socket<'_>,
+        data: &[u8],
+        rinfo: &netcore_udp::RemoteInfo,
+    ) {
         // The socket is connected, so the kernel filters the source; check it all the same.
         if rinfo.address != self.addr || data.len() < 2 || rinfo.truncated {
             return;
@@ -489,8 +568,9 @@ impl netcore_udp::SocketHandler for UdpSide {
         let code = if error.code() == "ECONNREFUSED" { Code::ConnRefused } else { Code::Io };
         let (r, server) = (self.resolver, self.server);
         let lp = socket.lp();
-        let waiting: Vec<u64> =
-            state(lp, r).and_then(|s| Some(s.by_id.get(server)?.values().copied().collect())).unwrap_or_default();
+        let waiting: Vec<u64> = state(lp, r)
+            .and_then(|s| Some(s.by_id.get(server)?.values().copied().collect()))
+            .unwrap_or_default();
         for q in waiting {
             fail_server(lp, r, q, code);
         }

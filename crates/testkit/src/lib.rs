@@ -1,6 +1,7 @@
 //! Helpers the workspace's tests share (a dev-dependency only): a counting global allocator, to
 //! measure heap per connection and prove hot paths allocate nothing, and the process's
-//! file-descriptor limit, for tests that hold thousands of sockets.
+//! file-descriptor limit, for tests that hold thousands of sockets, and [`Unbound`], a real DNS
+//! server on loopback serving the tests' zone files.
 //!
 //! ```
 //! // In a test binary: every allocation of the process is counted.
@@ -18,6 +19,9 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicIsize, Ordering};
+
+mod unbound;
+pub use unbound::{unbound_path, Unbound};
 
 /// A global allocator that forwards to the system allocator and counts: the bytes live in the
 /// whole process, and the allocations made by the current thread. Install it with
