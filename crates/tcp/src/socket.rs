@@ -466,36 +466,42 @@ fn receive(lp: &mut EventLoop, id: SocketId, data: &[u8]) {
         Some(Conn { layer: Some(layer), out, .. }) => layer.read_wire(data, &mut plain, out),
         _ => Ok(LayerStatus::default()),
     };
-    // Plaintext held during the handshake goes out with its end: the `drain` that it owes comes
-    // after `secure`, as Node emits `secureConnect` first.
-    let secured = matches!(result, Ok(status) if status.secured);
-    let owed_drain = secured && conn_mut(lp, id).is_some_and(|c| std::mem::take(&mut c.need_drain));
-    // Handshake replies, or the alert that goes with an error.
-    flush(lp, id);
-    let open = conn(lp, id).is_some_and(|c| c.phase == Phase::Open);
-    match result {
-        _ if !open => {}
-        Err(e) => fail(lp, id, e),
-        Ok(status) => {
-            if status.secured {
-                if let Some(t) = conn_mut(lp, id).and_then(|c| c.layer_timer.take()) {
-                    lp.clear_timer(t);
-                }
-                with_handler(lp, id, |h, s| h.on_secure(s));
-                if let Some(c) = conn_mut(lp, id).filter(|_| owed_drain) {
-                    c.need_drain = true;
-                    flush(lp, id);
-                }
-                // Plaintext held back during the handshake is on its way: an `end` may be due.
-                finish_end(lp, id);
-            }
-            if !plain.is_empty() && conn(lp, id).is_some_and(|c| c.phase == Phase::Open) {
-                deliver(lp, id, &plain);
-            }
-            if status.peer_closed {
-                emit_end(lp, id);
-            }
+    let status = match result {
+        Ok(status) => status,
+        Err(e) => {
+            // The alert that goes with the error, then the error.
+            flush(lp, id);
+            fail(lp, id, e);
+            plain.clear();
+            lp.state_or_default::<PlainScratch>().0 = plain;
+            return;
         }
+    };
+    // Handshake replies wait in the queue for what the handler writes in answer to this read, so
+    // both leave in one send: a server's session tickets and its first response, say. Plaintext
+    // held during the handshake goes out with its end; the `drain` it owes comes after `secure`,
+    // as Node emits `secureConnect` first.
+    let owed_drain = status.secured && conn_mut(lp, id).is_some_and(|c| std::mem::take(&mut c.need_drain));
+    let open = |lp: &EventLoop| conn(lp, id).is_some_and(|c| c.phase == Phase::Open);
+    if status.secured && open(lp) {
+        if let Some(t) = conn_mut(lp, id).and_then(|c| c.layer_timer.take()) {
+            lp.clear_timer(t);
+        }
+        with_handler(lp, id, |h, s| h.on_secure(s));
+    }
+    if !plain.is_empty() && open(lp) {
+        deliver(lp, id, &plain);
+    }
+    if let Some(c) = conn_mut(lp, id).filter(|_| owed_drain) {
+        c.need_drain = true;
+    }
+    flush(lp, id);
+    if status.secured {
+        // Plaintext held back during the handshake is on its way: an `end` may be due.
+        finish_end(lp, id);
+    }
+    if status.peer_closed && open(lp) {
+        emit_end(lp, id);
     }
     plain.clear();
     lp.state_or_default::<PlainScratch>().0 = plain;
