@@ -68,7 +68,6 @@ CONNS_IDLE=${CONNS_IDLE:-10000}
 SKIP_IDLE=${SKIP_IDLE:-0}
 READY_TIMEOUT=${READY_TIMEOUT:-10}
 TARGET=${CARGO_TARGET_DIR:-target}
-HYPER_DIR=benches/peers/hyper_hello
 NODE_CMD=${NODE_CMD:-node benches/node/http_hello.js}
 PIPELINE_LUA=benches/wrk/pipeline.lua
 IDLE_CLIENTS=benches/node/http_idle_clients.js
@@ -91,11 +90,7 @@ if [[ -z ${OURS_CMD:-} ]]; then
   cargo build --release --example http_hello
   OURS_CMD=$TARGET/release/examples/http_hello
 fi
-if [[ -z ${HYPER_CMD:-} ]]; then
-  cargo build --release --manifest-path "$HYPER_DIR/Cargo.toml"
-  HYPER_CMD=${CARGO_TARGET_DIR:-$HYPER_DIR/target}/release/hyper_hello
-  [[ -x $HYPER_CMD ]] || die "$HYPER_CMD was not built"
-fi
+[[ -n ${HYPER_CMD:-} ]] || HYPER_CMD=$(peer_cmd hyper_hello)
 
 if [[ -z ${FLOOR_CMD:-} ]]; then
   cargo build --release -p netcore-benches --bin http_floor
@@ -111,7 +106,7 @@ declare -A CMD=([ours]=$OURS_CMD [hyper]=$HYPER_CMD [node]=$NODE_CMD [floor]=$FL
 # load NAME CMD MODE: one wrk run (MODE plain or pipelined) against a fresh server. Sets REQS,
 # RPS, P99_MS, ERRORS and CPU_SECS.
 load() {
-  local name=$1 cmd=$2 mode=$3 before after out parsed
+  local name=$1 cmd=$2 mode=$3
   start_server "$name" "$cmd"
   local -a wrk=(wrk -t1 "-c$CONNS" "-d${SECS}s" --latency)
   if [[ $mode == pipelined ]]; then
@@ -119,30 +114,7 @@ load() {
   else
     wrk+=("http://127.0.0.1:$SERVER_PORT/")
   fi
-
-  out=$TMP/$name.$mode.wrk
-  before=$(cpu_ticks "$SERVER_PID") || die "$name server died before the load"
-  run_load "$out" "${wrk[@]}" || die "wrk against $name ($mode) failed: $(<"$out")"
-  after=$(cpu_ticks "$SERVER_PID") || die "$name server died during the load"
-  stop_server
-  CPU_SECS=$(cpu_seconds "$before" "$after")
-
-  # wrk's summary: `N requests in Ts, ...`, `Requests/sec: R`, the --latency table's `99% Xunit`
-  # (us, ms, s or m), and, when nonzero, `Socket errors: connect a, read b, write c, timeout d`
-  # and `Non-2xx or 3xx responses: n`.
-  parsed=$(awk '
-    / requests in / { reqs = $1 }
-    /^Requests\/sec:/ { rps = $2 }
-    /^ +99% / {
-      v = $2; u = v; sub(/^[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
-      p99 = u == "us" ? v / 1000 : u == "ms" ? v : u == "s" ? v * 1000 : u == "m" ? v * 60000 : ""
-    }
-    /^ +Socket errors:/ { for (i = 3; i <= NF; i += 2) { x = $(i + 1); sub(/,/, "", x); err += x } }
-    /^ +Non-2xx or 3xx responses:/ { err += $NF }
-    END { if (reqs != "" && rps != "" && p99 != "") printf "%s %s %.2f %d", reqs, rps, p99, err }
-  ' "$out")
-  [[ -n $parsed ]] || die "cannot parse wrk's output against $name ($mode): $(<"$out")"
-  read -r REQS RPS P99_MS ERRORS <<<"$parsed"
+  wrk_load "$name" "$mode" "${wrk[@]}"
   # wrk 4.1 records one latency per pipelined batch but corrects for coordinated omission with an
   # interval computed per response (DEPTH times too short): the tail it prints is inflated, or 0
   # when its synthetic samples land below the minimum. Such a p99 is not a measure.
@@ -160,17 +132,7 @@ echo "HTTP hello: wrk -t1 -c$CONNS -d${SECS}s --latency, plain and $DEPTH-deep p
 
 MODES=(plain pipelined)
 declare -A LABEL=([plain]="no pipelining" [pipelined]="pipelined x$DEPTH")
-declare -A RPS_OF P99_OF ERR_OF CPU_OF PER_CPU
-for mode in "${MODES[@]}"; do
-  for name in "${LOADED[@]}"; do
-    load "$name" "${CMD[$name]}" "$mode"
-    RPS_OF[$mode.$name]=$(awk -v r="$RPS" 'BEGIN { printf "%.0f", r }')
-    P99_OF[$mode.$name]=$P99_MS
-    ERR_OF[$mode.$name]=$ERRORS
-    CPU_OF[$mode.$name]=$CPU_SECS
-    PER_CPU[$mode.$name]=$(awk -v r="$REQS" -v c="$CPU_SECS" 'BEGIN { if (c + 0 == 0) print "n/a"; else printf "%.0f", r / c }')
-  done
-done
+run_loads "${MODES[*]}" "${LOADED[*]}"
 
 # --- idle memory --------------------------------------------------------------------------------
 # client_line FD WHAT: sets LINE to the idle client's next stdout line; dies if the client exits
@@ -245,22 +207,10 @@ if [[ $SKIP_IDLE == 0 ]]; then
 fi
 
 # --- report -------------------------------------------------------------------------------------
-# verdict RATIO TARGET: `met` or `missed` (or n/a) for a ratio against its minimum.
-verdict() {
-  awk -v r="$1" -v t="$2" 'BEGIN { if (r !~ /^[0-9.]+$/) print "n/a"; else if (r + 0 >= t) print "met"; else print "MISSED" }'
-}
 declare -A TARGET_OF=([plain.hyper]=1.2 [plain.node]=3 [pipelined.hyper]=1.3)
 
 echo
-printf '%-16s %-6s %10s %9s %7s %13s %19s\n' mode server 'req/s' 'p99 ms' errors 'server CPU s' \
-  'req / server CPU-s'
-for mode in "${MODES[@]}"; do
-  for name in "${LOADED[@]}"; do
-    k=$mode.$name
-    printf '%-16s %-6s %10s %9s %7s %13s %19s\n' "${LABEL[$mode]}" "$name" "${RPS_OF[$k]}" \
-      "${P99_OF[$k]}" "${ERR_OF[$k]}" "${CPU_OF[$k]}" "${PER_CPU[$k]}"
-  done
-done
+load_table 16 "${MODES[*]}" "${LOADED[*]}"
 echo "(p99 n/a when pipelined: wrk 4.1 corrects the per-batch latency as if per response)"
 echo
 for mode in "${MODES[@]}"; do

@@ -62,7 +62,6 @@ CONNS=${CONNS:-64}
 MODES=${MODES:-keepalive close}
 READY_TIMEOUT=${READY_TIMEOUT:-10}
 TARGET=${CARGO_TARGET_DIR:-target}
-HYPER_DIR=benches/peers/https_hyper
 NODE_CMD=${NODE_CMD:-node benches/node/https_hello.js}
 
 for v in SECS CONNS READY_TIMEOUT; do
@@ -95,11 +94,7 @@ if [[ -z ${OURS_CMD:-} ]]; then
   cargo build --release --example https_hello
   OURS_CMD=$TARGET/release/examples/https_hello
 fi
-if [[ -z ${HYPER_CMD:-} ]]; then
-  cargo build --release --manifest-path "$HYPER_DIR/Cargo.toml"
-  HYPER_CMD=${CARGO_TARGET_DIR:-$HYPER_DIR/target}/release/https_hyper
-  [[ -x $HYPER_CMD ]] || die "$HYPER_CMD was not built"
-fi
+[[ -n ${HYPER_CMD:-} ]] || HYPER_CMD=$(peer_cmd https_hyper)
 
 SERVERS=(ours hyper node)
 TLS_ARGS="--cert '$CERT' --key '$KEY'"
@@ -109,38 +104,15 @@ declare -A CMD=([ours]="$OURS_CMD $TLS_ARGS" [hyper]="$HYPER_CMD $TLS_ARGS" [nod
 # load NAME CMD MODE: one wrk run (MODE keepalive or close) against a fresh server. Sets REQS, RPS,
 # P99_MS, ERRORS and CPU_SECS.
 load() {
-  local name=$1 cmd=$2 mode=$3 before after out parsed
+  local name=$1 cmd=$2 mode=$3
   start_server "$name" "$cmd"
   local -a wrk=(wrk -t1 "-c$CONNS" "-d${SECS}s" --latency)
   if [[ $mode == close ]]; then
     wrk+=(-H "Connection: close")
   fi
   wrk+=("https://127.0.0.1:$SERVER_PORT/")
-
-  out=$TMP/$name.$mode.wrk
-  before=$(cpu_ticks "$SERVER_PID") || die "$name server died before the load"
-  run_load "$out" "${wrk[@]}" || die "wrk against $name ($mode) failed: $(<"$out")"
-  after=$(cpu_ticks "$SERVER_PID") || die "$name server died during the load"
-  stop_server
-  CPU_SECS=$(cpu_seconds "$before" "$after")
-
-  # wrk's summary: `N requests in Ts, ...`, `Requests/sec: R`, the --latency table's `99% Xunit`
-  # (us, ms, s or m), and, when nonzero, `Socket errors: connect a, read b, write c, timeout d`
-  # and `Non-2xx or 3xx responses: n`.
-  parsed=$(awk '
-    / requests in / { reqs = $1 }
-    /^Requests\/sec:/ { rps = $2 }
-    /^ +99% / {
-      v = $2; u = v; sub(/^[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
-      p99 = u == "us" ? v / 1000 : u == "ms" ? v : u == "s" ? v * 1000 : u == "m" ? v * 60000 : ""
-    }
-    /^ +Socket errors:/ { for (i = 3; i <= NF; i += 2) { x = $(i + 1); sub(/,/, "", x); err += x } }
-    /^ +Non-2xx or 3xx responses:/ { err += $NF }
-    END { if (reqs != "" && rps != "" && p99 != "") printf "%s %s %.2f %d", reqs, rps, p99, err }
-  ' "$out")
-  [[ -n $parsed ]] || die "cannot parse wrk's output against $name ($mode): $(<"$out")"
-  read -r REQS RPS P99_MS ERRORS <<<"$parsed"
-  ((REQS > 0)) || die "no request completed against $name ($mode): $(<"$out")"
+  wrk_load "$name" "$mode" "${wrk[@]}"
+  ((REQS > 0)) || die "no request completed against $name ($mode): $(<"$WRK_OUT")"
   echo "  $name $mode: $REQS requests, $RPS req/s, p99 $P99_MS ms, $ERRORS errors, ${CPU_SECS}s server CPU" >&2
 }
 
@@ -149,36 +121,13 @@ pinning="servers on CPU 0, wrk on CPU 1"
 echo "HTTPS hello: wrk -t1 -c$CONNS -d${SECS}s --latency, modes: $MODES; $pinning" >&2
 
 declare -A LABEL=([keepalive]="keep-alive" [close]="Connection: close")
-declare -A RPS_OF P99_OF ERR_OF CPU_OF PER_CPU
-for mode in "${MODE_LIST[@]}"; do
-  for name in "${SERVERS[@]}"; do
-    load "$name" "${CMD[$name]}" "$mode"
-    k=$mode.$name
-    RPS_OF[$k]=$(awk -v r="$RPS" 'BEGIN { printf "%.0f", r }')
-    P99_OF[$k]=$P99_MS
-    ERR_OF[$k]=$ERRORS
-    CPU_OF[$k]=$CPU_SECS
-    PER_CPU[$k]=$(awk -v r="$REQS" -v c="$CPU_SECS" 'BEGIN { if (c + 0 == 0) print "n/a"; else printf "%.0f", r / c }')
-  done
-done
+run_loads "${MODE_LIST[*]}" "${SERVERS[*]}"
 
 # --- report -------------------------------------------------------------------------------------
-# verdict RATIO TARGET: `met` or `MISSED` (or n/a) for a ratio against its minimum.
-verdict() {
-  awk -v r="$1" -v t="$2" 'BEGIN { if (r !~ /^[0-9.]+$/) print "n/a"; else if (r + 0 >= t) print "met"; else print "MISSED" }'
-}
 declare -A TARGET_OF=([hyper]=1.0 [node]=3)
 
 echo
-printf '%-18s %-6s %10s %9s %7s %13s %19s\n' mode server 'req/s' 'p99 ms' errors 'server CPU s' \
-  'req / server CPU-s'
-for mode in "${MODE_LIST[@]}"; do
-  for name in "${SERVERS[@]}"; do
-    k=$mode.$name
-    printf '%-18s %-6s %10s %9s %7s %13s %19s\n' "${LABEL[$mode]}" "$name" "${RPS_OF[$k]}" \
-      "${P99_OF[$k]}" "${ERR_OF[$k]}" "${CPU_OF[$k]}" "${PER_CPU[$k]}"
-  done
-done
+load_table 18 "${MODE_LIST[*]}" "${SERVERS[*]}"
 echo "(Connection: close: wrk resumes its TLS session; rustls servers resume every connection, Node about half)"
 echo
 for mode in "${MODE_LIST[@]}"; do

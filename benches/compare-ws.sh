@@ -96,14 +96,7 @@ if [[ -z ${OURS_CMD:-} ]]; then
   cargo build --release --example ws_echo
   OURS_CMD=$TARGET/release/examples/ws_echo
 fi
-# peer_cmd NAME: builds the bench-only peer NAME (its own workspace) and prints its binary.
-peer_cmd() {
-  local dir=benches/peers/$1 bin
-  cargo build --release --manifest-path "$dir/Cargo.toml" >&2
-  bin=${CARGO_TARGET_DIR:-$dir/target}/release/$1
-  [[ -x $bin ]] || die "$bin was not built"
-  echo "$bin"
-}
+# Peers are built by benches/lib/compare.sh's peer_cmd.
 [[ -n ${TUNGSTENITE_CMD:-} ]] || TUNGSTENITE_CMD=$(peer_cmd ws_tungstenite)
 [[ -n ${FASTWS_CMD:-} ]] || FASTWS_CMD=$(peer_cmd ws_fastwebsockets)
 
@@ -166,10 +159,6 @@ for mode in "${MODE_LIST[@]}"; do
 done
 
 # --- report -------------------------------------------------------------------------------------
-# verdict RATIO TARGET: `met` or `MISSED` (or n/a) for a ratio against its minimum.
-verdict() {
-  awk -v r="$1" -v t="$2" 'BEGIN { if (r !~ /^[0-9.]+$/) print "n/a"; else if (r + 0 >= t) print "met"; else print "MISSED" }'
-}
 # best MODE METRIC NAME...: the NAME with the highest METRIC (an array name) in MODE.
 best() {
   local mode=$1 metric=$2 name top="" topv=-1

@@ -1,6 +1,8 @@
 # Shared by benches/compare-*.sh (sourced, not run): cleanup of every process started, CPU
 # pinning, starting a server and waiting for its `listening on` line, running a pinned load
-# client, CPU and memory accounting from /proc, ratios, and installing a missing Debian tool.
+# client, wrk runs against servers with their CPU cost and the table of them, CPU and memory
+# accounting from /proc, ratios and verdicts, building a bench peer, and installing a missing
+# Debian tool.
 # The sourcing script sets COMPARE (its name, for messages and the temp directory) first, and
 # READY_TIMEOUT before it starts a server.
 
@@ -128,6 +130,102 @@ run_load() {
   wait "$LOAD_PID" || rc=$?
   LOAD_PID=""
   return "$rc"
+}
+
+# wrk_load NAME MODE WRK...: runs the wrk command line WRK... (with run_load) against the server
+# started last, its CPU time sampled just before and just after, then stops the server. Sets
+# CPU_SECS, WRK_OUT (the file holding wrk's output) and, from wrk's summary, REQS, RPS, P99_MS
+# (milliseconds, 2 decimals) and ERRORS (socket errors plus non-2xx or 3xx responses). Dies,
+# naming NAME and MODE, when the server dies, wrk fails or its summary does not parse.
+wrk_load() {
+  local name=$1 mode=$2 before after parsed
+  shift 2
+  WRK_OUT=$TMP/$name.$mode.wrk
+  before=$(cpu_ticks "$SERVER_PID") || die "$name server died before the load"
+  run_load "$WRK_OUT" "$@" || die "wrk against $name ($mode) failed: $(<"$WRK_OUT")"
+  after=$(cpu_ticks "$SERVER_PID") || die "$name server died during the load"
+  stop_server
+  CPU_SECS=$(cpu_seconds "$before" "$after")
+
+  # wrk's summary: `N requests in Ts, ...`, `Requests/sec: R`, the --latency table's `99% Xunit`
+  # (us, ms, s or m), and, when nonzero, `Socket errors: connect a, read b, write c, timeout d`
+  # and `Non-2xx or 3xx responses: n`.
+  parsed=$(awk '
+    / requests in / { reqs = $1 }
+    /^Requests\/sec:/ { rps = $2 }
+    /^ +99% / {
+      v = $2; u = v; sub(/^[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
+      p99 = u == "us" ? v / 1000 : u == "ms" ? v : u == "s" ? v * 1000 : u == "m" ? v * 60000 : ""
+    }
+    /^ +Socket errors:/ { for (i = 3; i <= NF; i += 2) { x = $(i + 1); sub(/,/, "", x); err += x } }
+    /^ +Non-2xx or 3xx responses:/ { err += $NF }
+    END { if (reqs != "" && rps != "" && p99 != "") printf "%s %s %.2f %d", reqs, rps, p99, err }
+  ' "$WRK_OUT")
+  [[ -n $parsed ]] || die "cannot parse wrk's output against $name ($mode): $(<"$WRK_OUT")"
+  read -r REQS RPS P99_MS ERRORS <<<"$parsed"
+}
+
+# The figures of wrk runs, by `MODE.SERVER` (see record_load).
+declare -A RPS_OF=() P99_OF=() ERR_OF=() CPU_OF=() PER_CPU=()
+
+# record_load KEY: keeps the figures of the last wrk_load (and P99_MS as the script left it)
+# under KEY, `MODE.SERVER`: in RPS_OF (rounded), P99_OF, ERR_OF, CPU_OF, and PER_CPU (requests
+# per server CPU-second, rounded, or n/a).
+record_load() {
+  local k=$1
+  RPS_OF[$k]=$(awk -v r="$RPS" 'BEGIN { printf "%.0f", r }')
+  P99_OF[$k]=$P99_MS
+  ERR_OF[$k]=$ERRORS
+  CPU_OF[$k]=$CPU_SECS
+  PER_CPU[$k]=$(awk -v r="$REQS" -v c="$CPU_SECS" 'BEGIN { if (c + 0 == 0) print "n/a"; else printf "%.0f", r / c }')
+}
+
+# run_loads MODES SERVERS: for each of the words of MODES, then each of SERVERS, the script's
+# `load NAME CMD MODE` (CMD from the script's CMD array), its figures then kept by record_load.
+run_loads() {
+  local mode name
+  local -a modes servers
+  read -r -a modes <<<"$1"
+  read -r -a servers <<<"$2"
+  for mode in "${modes[@]}"; do
+    for name in "${servers[@]}"; do
+      load "$name" "${CMD[$name]}" "$mode"
+      record_load "$mode.$name"
+    done
+  done
+}
+
+# load_table WIDTH MODES SERVERS: prints the table of the figures record_load kept, a row for
+# each of the words of MODES (labelled from LABEL, WIDTH characters wide), then each of SERVERS.
+load_table() {
+  local width=$1 mode name k
+  local -a modes servers
+  read -r -a modes <<<"$2"
+  read -r -a servers <<<"$3"
+  printf "%-${width}s %-6s %10s %9s %7s %13s %19s\n" mode server 'req/s' 'p99 ms' errors 'server CPU s' \
+    'req / server CPU-s'
+  for mode in "${modes[@]}"; do
+    for name in "${servers[@]}"; do
+      k=$mode.$name
+      printf "%-${width}s %-6s %10s %9s %7s %13s %19s\n" "${LABEL[$mode]}" "$name" "${RPS_OF[$k]}" \
+        "${P99_OF[$k]}" "${ERR_OF[$k]}" "${CPU_OF[$k]}" "${PER_CPU[$k]}"
+    done
+  done
+}
+
+# verdict RATIO TARGET: `met` or `MISSED` (or n/a) for a ratio against its minimum.
+verdict() {
+  awk -v r="$1" -v t="$2" 'BEGIN { if (r !~ /^[0-9.]+$/) print "n/a"; else if (r + 0 >= t) print "met"; else print "MISSED" }'
+}
+
+# peer_cmd NAME: builds the bench-only peer NAME (benches/peers/NAME, its own cargo workspace) in
+# release and prints its binary's path.
+peer_cmd() {
+  local dir=benches/peers/$1 bin
+  cargo build --release --manifest-path "$dir/Cargo.toml" >&2
+  bin=${CARGO_TARGET_DIR:-$dir/target}/release/$1
+  [[ -x $bin ]] || die "$bin was not built"
+  echo "$bin"
 }
 
 # ratio A B: A/B with 2 decimals, or n/a when either is not a number or B is zero.

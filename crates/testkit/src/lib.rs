@@ -1,7 +1,8 @@
 //! Helpers the workspace's tests share (a dev-dependency only): a counting global allocator, to
 //! measure heap per connection and prove hot paths allocate nothing, and the process's
-//! file-descriptor limit, for tests that hold thousands of sockets, and [`Unbound`], a real DNS
-//! server on loopback serving the tests' zone files.
+//! file-descriptor limit, for tests that hold thousands of sockets, [`Unbound`], a real DNS
+//! server on loopback serving the tests' zone files, and for tests that talk to real peers
+//! ([`read_output`] of a child process, and Node `ws` from npm: [`node_ws`]).
 //!
 //! ```
 //! // In a test binary: every allocation of the process is counted.
@@ -18,7 +19,12 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicIsize, Ordering};
+use std::sync::mpsc::{self, Receiver};
+use std::thread::JoinHandle;
 
 mod unbound;
 pub use unbound::{unbound_path, Unbound};
@@ -99,4 +105,61 @@ pub fn ensure_nofile(want: libc::rlim_t) {
     if soft < want {
         set_nofile_soft(want);
     }
+}
+
+/// Reads a child process's output on threads of their own, so that it never blocks on a full
+/// pipe: its stdout line by line into the returned channel (which disconnects at the end of its
+/// output), and its whole stderr, which the returned thread yields once the child closes it.
+/// Both must have been piped (`Stdio::piped()`); panics otherwise.
+///
+/// ```
+/// use std::process::{Command, Stdio};
+/// let mut child = Command::new("sh")
+///     .args(["-c", "echo one; echo two; echo oops >&2"])
+///     .stdout(Stdio::piped())
+///     .stderr(Stdio::piped())
+///     .spawn()?;
+/// let (lines, stderr) = netcore_testkit::read_output(&mut child);
+/// assert_eq!(lines.iter().collect::<Vec<_>>(), ["one", "two"]);
+/// assert_eq!(stderr.join().ok().as_deref(), Some("oops\n"));
+/// child.wait()?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn read_output(child: &mut Child) -> (Receiver<String>, JoinHandle<String>) {
+    let stdout = child.stdout.take().expect("the child's stdout is piped");
+    let mut stderr = child.stderr.take().expect("the child's stderr is piped");
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let stderr = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    (lines, stderr)
+}
+
+/// The `NODE_PATH` holding Node `ws` 8: `target/npm/node_modules` of the workspace, where
+/// `.ci/run` installs it; installed there with npm (`ws@8.23.0`) if it is missing. Panics if npm
+/// is missing or fails.
+pub fn node_ws() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let prefix = root.join("target/npm");
+    let modules = prefix.join("node_modules");
+    if !modules.join("ws/package.json").exists() {
+        let status = Command::new("npm")
+            .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&prefix)
+            .arg("ws@8.23.0")
+            .status()
+            .expect("npm (Node's package manager) is needed for the Node ws tests");
+        assert!(status.success(), "npm install ws failed");
+    }
+    modules
 }

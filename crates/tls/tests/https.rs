@@ -11,18 +11,17 @@
 mod common;
 
 use std::cell::RefCell;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::rc::Rc;
-use std::sync::mpsc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use common::Pki;
+use common::{listening, port_of, serve, Pki};
 use netcore::EventLoop;
 use netcore_http1::client::{
-    AgentChoice, AgentOptions, ClientRequest, Error as ClientError, Proxy, RequestOptions, ResponseHandler,
+    AgentChoice, AgentId, AgentOptions, ClientRequest, Error as ClientError, Proxy, RequestOptions,
+    ResponseHandler,
 };
 use netcore_http1::proto::ResponseHead;
 use netcore_http1::server::{collect, Request, Response, ServerId};
@@ -31,18 +30,13 @@ use netcore_tls::{https, ServerConfig};
 
 type Log = Rc<RefCell<Vec<String>>>;
 
-fn watchdog(lp: &mut EventLoop) {
-    let t = lp.set_timeout(Duration::from_secs(30), |_| panic!("the test ran 30 s"));
-    lp.unref_timer(t);
-}
-
 /// A scratch directory of this test process.
 fn scratch(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("netcore-https-{}-{name}", std::process::id()))
 }
 
-/// Answers `METHOD URL tls=VERSION host=HOST body=BODY`.
-fn echo_server(lp: &mut EventLoop, config: &ServerConfig) -> ServerId {
+/// Answers `METHOD URL tls=VERSION host=HOST body=BODY`; returns the server and its port.
+fn echo_server(lp: &mut EventLoop, config: &ServerConfig) -> (ServerId, u16) {
     let echo = collect(1 << 20, |req: &Request<'_>, body: Bytes, res: &mut Response<'_>| {
         let socket = res.socket();
         let version = netcore_tls::session(res.lp(), socket).and_then(|s| s.protocol()).map(|v| v.name());
@@ -58,11 +52,8 @@ fn echo_server(lp: &mut EventLoop, config: &ServerConfig) -> ServerId {
         res.set_header("Content-Type", "text/plain").unwrap();
         res.end(line.as_bytes());
     });
-    https::listen(lp, "127.0.0.1:0", config, echo).unwrap()
-}
-
-fn port(lp: &EventLoop, server: ServerId) -> u16 {
-    server.address(lp).unwrap().to_string().rsplit_once(':').unwrap().1.parse().unwrap()
+    let server = https::listen(lp, "127.0.0.1:0", config, echo).unwrap();
+    (server, port_of(lp, server))
 }
 
 type Step = Box<dyn FnOnce(&mut ClientRequest<'_>)>;
@@ -111,10 +102,8 @@ impl ResponseHandler for Recorder {
 #[test]
 fn get_then_post_reuse_one_tls_connection_of_the_agent() {
     let pki = Pki::new();
-    let mut lp = EventLoop::new().unwrap();
-    watchdog(&mut lp);
-    let server = echo_server(&mut lp, &pki.server_config());
-    let port = port(&lp, server);
+    let mut lp = common::test_loop();
+    let (server, port) = echo_server(&mut lp, &pki.server_config());
     let agent = https::agent(&mut lp, &pki.client_config(), AgentOptions::default());
     let authority = format!("127.0.0.1:{port}");
     let log = Log::default();
@@ -152,10 +141,8 @@ fn get_then_post_reuse_one_tls_connection_of_the_agent() {
 #[test]
 fn requests_with_a_configuration_share_its_agent_and_agent_false_gets_its_own_connection() {
     let pki = Pki::new();
-    let mut lp = EventLoop::new().unwrap();
-    watchdog(&mut lp);
-    let server = echo_server(&mut lp, &pki.server_config());
-    let port = port(&lp, server);
+    let mut lp = common::test_loop();
+    let (server, port) = echo_server(&mut lp, &pki.server_config());
     let config = pki.client_config();
     let shared = https::shared_agent(&mut lp, &config);
     // Clones share the agent (and the session cache); another build of the same options does not.
@@ -195,10 +182,8 @@ fn requests_with_a_configuration_share_its_agent_and_agent_false_gets_its_own_co
 fn the_global_agent_verifies_against_the_bundled_roots() {
     // Our server's certificate is signed by the test CA, which no bundled root vouches for.
     let pki = Pki::new();
-    let mut lp = EventLoop::new().unwrap();
-    watchdog(&mut lp);
-    let server = echo_server(&mut lp, &pki.server_config());
-    let port = port(&lp, server);
+    let mut lp = common::test_loop();
+    let (server, port) = echo_server(&mut lp, &pki.server_config());
     let log = Log::default();
     let url = format!("https://127.0.0.1:{port}/");
     https::get(&mut lp, url.as_str(), Recorder::new(&log).then(move |req| server.close(req.lp()))).unwrap();
@@ -285,43 +270,42 @@ impl SocketHandler for Raw {
     }
 }
 
-fn raw_server(lp: &mut EventLoop, pki: &Pki, close: Close) -> (netcore_tcp::ServerId, Rc<RefCell<usize>>) {
+/// Two GETs on one agent to a [`Raw`] server that closes as `close` says: the second goes out
+/// once `ready` holds for the agent and the server's authority, checked from the end of the first
+/// response on and every 5 ms after; the last response closes the server and destroys the
+/// agent. Returns what the two recorded and how many connections the server accepted.
+fn two_gets_on_one_agent(
+    close: Close,
+    ready: impl Fn(&mut EventLoop, AgentId, &str) -> bool + 'static,
+) -> (Vec<String>, usize) {
+    let pki = Pki::new();
+    let mut lp = common::test_loop();
     let connections = Rc::new(RefCell::new(0));
     let count = connections.clone();
-    let server = netcore_tls::listen(lp, "127.0.0.1:0", &pki.server_config(), move |_s: &mut Socket<'_>| {
-        *count.borrow_mut() += 1;
-        Raw { close, heads: 0, buf: Vec::new() }
-    })
-    .unwrap();
-    (server, connections)
-}
-
-#[test]
-fn an_idle_connection_closed_without_close_notify_leaves_the_pool_quietly() {
-    let pki = Pki::new();
-    let mut lp = EventLoop::new().unwrap();
-    watchdog(&mut lp);
-    let (server, connections) = raw_server(&mut lp, &pki, Close::AfterFirstResponse);
-    let port: u16 = server.address(&lp).unwrap().to_string().rsplit_once(':').unwrap().1.parse().unwrap();
+    let server =
+        netcore_tls::listen(&mut lp, "127.0.0.1:0", &pki.server_config(), move |_s: &mut Socket<'_>| {
+            *count.borrow_mut() += 1;
+            Raw { close, heads: 0, buf: Vec::new() }
+        })
+        .unwrap();
+    let port = server.address(&lp).unwrap().port().unwrap();
     let agent = https::agent(&mut lp, &pki.client_config(), AgentOptions::default());
     let authority = format!("127.0.0.1:{port}");
     let log = Log::default();
     let url = format!("https://127.0.0.1:{port}/");
     let options = RequestOptions::from_url(&url).unwrap().agent(AgentChoice::Agent(agent));
-    let (log2, url2) = (log.clone(), url.clone());
-    // After the response, the free socket hears the truncation: it must leave the pool without
-    // an error reaching anyone. Then a second request gets a fresh connection.
-    let wait_for_empty_pool = move |req: &mut ClientRequest<'_>| {
+    let log2 = log.clone();
+    let second = move |req: &mut ClientRequest<'_>| {
         fn poll(lp: &mut EventLoop, check: Rc<dyn Fn(&mut EventLoop) -> bool>) {
             if !check(lp) {
                 lp.set_timeout(Duration::from_millis(5), move |lp| poll(lp, check));
             }
         }
         let check: Rc<dyn Fn(&mut EventLoop) -> bool> = Rc::new(move |lp: &mut EventLoop| {
-            if agent.sockets(lp, &authority) != 0 {
+            if !ready(lp, agent, &authority) {
                 return false;
             }
-            let options = RequestOptions::from_url(&url2).unwrap().agent(AgentChoice::Agent(agent));
+            let options = RequestOptions::from_url(&url).unwrap().agent(AgentChoice::Agent(agent));
             let done = move |req: &mut ClientRequest<'_>| {
                 let lp = req.lp();
                 server.close(lp);
@@ -332,59 +316,29 @@ fn an_idle_connection_closed_without_close_notify_leaves_the_pool_quietly() {
         });
         poll(req.lp(), check);
     };
-    https::get(&mut lp, options, Recorder::new(&log).then(wait_for_empty_pool)).unwrap();
+    https::get(&mut lp, options, Recorder::new(&log).then(second)).unwrap();
     lp.run().unwrap();
-    assert_eq!(*log.borrow(), ["200 ok reused=false", "200 ok reused=false"]);
-    assert_eq!(*connections.borrow(), 2);
+    let connections = *connections.borrow();
+    (log.take(), connections)
+}
+
+#[test]
+fn an_idle_connection_closed_without_close_notify_leaves_the_pool_quietly() {
+    // After the response, the free socket hears the truncation: it must leave the pool without
+    // an error reaching anyone. Then a second request gets a fresh connection.
+    let empty_pool = |lp: &mut EventLoop, agent: AgentId, authority: &str| agent.sockets(lp, authority) == 0;
+    let (log, connections) = two_gets_on_one_agent(Close::AfterFirstResponse, empty_pool);
+    assert_eq!(log, ["200 ok reused=false", "200 ok reused=false"]);
+    assert_eq!(connections, 2);
 }
 
 #[test]
 fn a_reused_connection_closed_without_close_notify_is_retried_once() {
-    let pki = Pki::new();
-    let mut lp = EventLoop::new().unwrap();
-    watchdog(&mut lp);
-    let (server, connections) = raw_server(&mut lp, &pki, Close::OnSecondRequest);
-    let port: u16 = server.address(&lp).unwrap().to_string().rsplit_once(':').unwrap().1.parse().unwrap();
-    let agent = https::agent(&mut lp, &pki.client_config(), AgentOptions::default());
-    let log = Log::default();
-    let url = format!("https://127.0.0.1:{port}/");
-    let options = RequestOptions::from_url(&url).unwrap().agent(AgentChoice::Agent(agent));
-    let (log2, url2) = (log.clone(), url.clone());
     // The second GET goes out on the kept connection; the server closes it on reading the head
     // (the keep-alive race, with TLS's bare FIN): the GET is sent again on a new connection.
-    let second = move |req: &mut ClientRequest<'_>| {
-        let lp = req.lp();
-        let options = RequestOptions::from_url(&url2).unwrap().agent(AgentChoice::Agent(agent));
-        let done = move |req: &mut ClientRequest<'_>| {
-            let lp = req.lp();
-            server.close(lp);
-            agent.destroy(lp);
-        };
-        https::get(lp, options, Recorder::new(&log2).then(done)).unwrap();
-    };
-    https::get(&mut lp, options, Recorder::new(&log).then(second)).unwrap();
-    lp.run().unwrap();
-    assert_eq!(*log.borrow(), ["200 ok reused=false", "200 ok reused=false"]);
-    assert_eq!(*connections.borrow(), 2);
-}
-
-/// Runs `setup` on a loop of its own thread; returns what it returned and a function that stops
-/// the loop and joins the thread.
-fn serve(setup: impl FnOnce(&mut EventLoop) -> u16 + Send + 'static) -> (u16, impl FnOnce()) {
-    let (tx, rx) = mpsc::channel();
-    let thread = std::thread::spawn(move || {
-        let mut lp = EventLoop::new().unwrap();
-        let port = setup(&mut lp);
-        tx.send((port, lp.remote())).unwrap();
-        let t = lp.set_timeout(Duration::from_secs(60), |_| panic!("server loop ran 60 s"));
-        lp.unref_timer(t);
-        lp.run().unwrap();
-    });
-    let (port, remote) = rx.recv_timeout(Duration::from_secs(10)).unwrap();
-    (port, move || {
-        remote.stop();
-        thread.join().unwrap();
-    })
+    let (log, connections) = two_gets_on_one_agent(Close::OnSecondRequest, |_, _, _| true);
+    assert_eq!(log, ["200 ok reused=false", "200 ok reused=false"]);
+    assert_eq!(connections, 2);
 }
 
 /// Runs a command to completion under `timeout 30`; returns its stdout, failing on its failure.
@@ -409,7 +363,7 @@ fn curl_trusts_our_https_server_with_the_ca_and_keeps_the_connection() {
             res.end(line.as_bytes());
         });
         let server = https::listen(lp, "127.0.0.1:0", &config, echo).unwrap();
-        port(lp, server)
+        port_of(lp, server)
     });
     let url = format!("https://localhost:{port}/x?y=1");
     let out = run("curl", &["-sS", "--cacert", ca, "-d", "hello", &url]);
@@ -430,10 +384,7 @@ fn nodes_https_get_trusts_our_server_with_the_ca() {
     let pki = Pki::new();
     let dir = pki.write_to(&scratch("node-client"));
     let config = pki.server_config();
-    let (port, stop) = serve(move |lp| {
-        let server = echo_server(lp, &config);
-        port(lp, server)
-    });
+    let (port, stop) = serve(move |lp| echo_server(lp, &config).1);
     let script = r#"
 const https = require('https');
 const fs = require('fs');
@@ -465,28 +416,6 @@ get('/one', () => get('/two', () => agent.destroy()));
     );
 }
 
-/// A process killed on drop.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A Node server running `script` with `args`, which prints `listening on PORT` first.
-fn node_server(script: &str, args: &[&str]) -> (Killed, u16) {
-    let mut child =
-        Command::new("node").arg("-e").arg(script).args(args).stdout(Stdio::piped()).spawn().unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let child = Killed(child);
-    let port = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("node printed {line:?}"));
-    let port = port.parse().unwrap();
-    (child, port)
-}
-
 #[test]
 fn our_client_speaks_with_nodes_https_server() {
     let pki = Pki::new();
@@ -506,9 +435,8 @@ server.listen(0, '127.0.0.1', () => console.log('listening on ' + server.address
 "#;
     let key = dir.join("server.key");
     let cert = dir.join("server.pem");
-    let (_node, port) = node_server(script, &[key.to_str().unwrap(), cert.to_str().unwrap()]);
-    let mut lp = EventLoop::new().unwrap();
-    watchdog(&mut lp);
+    let (_node, port) = listening(Command::new("node").args(["-e", script]).arg(&key).arg(&cert));
+    let mut lp = common::test_loop();
     let config = pki.client_config();
     let log = Log::default();
     let (log2, config2) = (log.clone(), config.clone());

@@ -9,15 +9,15 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use common::{Leaf, Pki};
+use common::{Leaf, Pki, StartTls};
 use netcore::EventLoop;
 use netcore_tcp::{ServerId, Socket, SocketHandler, SocketId};
 use netcore_tls::{ClientConfig, Error, ServerConfig, TlsServerHandler, TlsSession, Version};
@@ -74,22 +74,7 @@ impl Peer {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {program} (is it installed? .ci/run installs it): {e}"));
-        let stdout = child.stdout.take().unwrap();
-        let mut stderr = child.stderr.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let stderr = std::thread::spawn(move || {
-            let mut s = String::new();
-            let _ = stderr.read_to_string(&mut s);
-            s
-        });
+        let (lines, stderr) = netcore_testkit::read_output(&mut child);
         Peer { name: program.to_string(), child, lines, stderr: Some(stderr), seen: Vec::new() }
     }
 
@@ -188,11 +173,6 @@ fn log(lp: &mut EventLoop) -> &mut Log {
     lp.state_or_default::<Log>()
 }
 
-fn watchdog(lp: &mut EventLoop) {
-    let t = lp.set_timeout(Duration::from_secs(30), |_| panic!("test loop ran 30 s"));
-    lp.unref_timer(t);
-}
-
 fn describe(session: &TlsSession) -> String {
     let cn = session.peer_certificate().and_then(|c| c.subject.get("CN").map(str::to_string));
     let alpn = session.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned());
@@ -245,6 +225,11 @@ impl TlsServerHandler for EchoServer {
 struct Echo(Serve);
 
 impl SocketHandler for Echo {
+    /// Only on a connection upgraded with STARTTLS: [`EchoServer`] gets a TLS server's
+    /// connections once they are secure already, and records them then.
+    fn on_secure(&mut self, s: &mut Socket<'_>) {
+        record_secure(s);
+    }
     fn on_data(&mut self, s: &mut Socket<'_>, data: &[u8]) {
         log(s.lp()).data.extend_from_slice(data);
         s.write(data);
@@ -292,8 +277,7 @@ fn serve_with<T: Send + 'static>(
     listen: impl FnOnce(&mut EventLoop) -> ServerId,
     peer: impl FnOnce(u16) -> T + Send + 'static,
 ) -> (T, Log) {
-    let mut lp = EventLoop::new().unwrap();
-    watchdog(&mut lp);
+    let mut lp = common::test_loop();
     let srv = listen(&mut lp);
     let port = srv.address(&lp).unwrap().port().unwrap();
     lp.set_state(Serving(srv));
@@ -338,13 +322,19 @@ impl SocketHandler for LineClient {
     }
 }
 
-/// Runs our client with `config` against a peer listening on `port` until the client closes.
-fn connect_to(port: u16, config: &ClientConfig, message: &'static [u8]) -> Log {
-    let mut lp = EventLoop::new().unwrap();
-    watchdog(&mut lp);
-    netcore_tls::connect(&mut lp, &format!("127.0.0.1:{port}"), config, LineClient { message });
+/// Runs the client `connect` starts on a loop of its own until the loop ends; returns the log.
+fn run_client(connect: impl FnOnce(&mut EventLoop)) -> Log {
+    let mut lp = common::test_loop();
+    connect(&mut lp);
     lp.run().unwrap();
     lp.take_state::<Log>().unwrap_or_default()
+}
+
+/// Runs our client with `config` against a peer listening on `port` until the client closes.
+fn connect_to(port: u16, config: &ClientConfig, message: &'static [u8]) -> Log {
+    run_client(|lp| {
+        netcore_tls::connect(lp, &format!("127.0.0.1:{port}"), config, LineClient { message });
+    })
 }
 
 fn alpn_server(pki: &Pki, edit: impl FnOnce(&mut netcore_tls::ServerOptions)) -> ServerConfig {
@@ -368,25 +358,7 @@ fn openssl_s_client_against_our_server() {
     let pems = PemDir::new(&pki, "s_client");
     let ca = pems.file("ca.pem");
     let (lines, log) = serve_while(&alpn_server(&pki, |_| {}), move |port| {
-        let connect = format!("127.0.0.1:{port}");
-        let args = [
-            "s_client",
-            "-connect",
-            &connect,
-            "-CAfile",
-            &ca,
-            "-servername",
-            "localhost",
-            "-alpn",
-            "netcore",
-        ];
-        let mut peer = Peer::spawn("openssl", &args);
-        // Not a line s_client reads as a command (Q, R, k, K).
-        peer.stdin().write_all(b"hello from openssl\n").unwrap();
-        peer.wait_for("the echo", |l| l == "hello from openssl");
-        // End of input: s_client sends close_notify and exits.
-        peer.finish();
-        peer.seen.clone()
+        s_client_echo(port, &ca, &["-servername", "localhost", "-alpn", "netcore"])
     });
     let has = |s: &str| lines.iter().any(|l| l.trim() == s);
     assert!(has("ALPN protocol: netcore"), "{lines:#?}");
@@ -398,34 +370,58 @@ fn openssl_s_client_against_our_server() {
     assert!(log.ended, "s_client's close_notify is a clean end");
 }
 
-#[test]
-fn our_client_against_openssl_s_server() {
+/// Our ALPN client sends `line` to `openssl s_server -alpn netcore` with the test's server
+/// certificate and `args` added, for one connection; s_server sends the line back reversed.
+/// Returns our log and what s_server printed until it exited.
+fn against_rev_s_server(test: &str, args: &[&str], line: &'static [u8]) -> (Log, Vec<String>) {
     let pki = Pki::new();
-    let pems = PemDir::new(&pki, "s_server");
+    let pems = PemDir::new(&pki, test);
     let (cert, key) = (pems.file("server.pem"), pems.file("server.key"));
     // -rev: a line comes back reversed; -naccept 1: exit after our connection.
-    let (mut peer, port) =
-        s_server(&["-cert", &cert, "-key", &key, "-alpn", "netcore", "-rev", "-naccept", "1"]);
-    let log = connect_to(port, &alpn_client(&pki, |_| {}), b"hello netcore\n");
+    let rev = ["-cert", &cert, "-key", &key, "-alpn", "netcore", "-rev", "-naccept", "1"];
+    let (mut peer, port) = s_server(&[&rev[..], args].concat());
+    let log = connect_to(port, &alpn_client(&pki, |_| {}), line);
+    peer.finish();
+    (log, peer.seen.clone())
+}
+
+#[test]
+fn our_client_against_openssl_s_server() {
+    let (log, lines) = against_rev_s_server("s_server", &[], b"hello netcore\n");
     assert_eq!(log.secure, ["TLSv1.3 alpn=Some(\"netcore\") cn=Some(\"netcore test server\")"]);
     assert_eq!(log.data, b"erocten olleh\n");
     assert_eq!(log.errors, Vec::<String>::new());
-    peer.finish();
-    assert!(peer.seen.iter().any(|l| l == "ALPN protocols selected: netcore"), "{:#?}", peer.seen);
+    assert!(lines.iter().any(|l| l == "ALPN protocols selected: netcore"), "{lines:#?}");
 }
 
 #[test]
 fn our_client_against_openssl_s_server_over_tls12() {
-    let pki = Pki::new();
-    let pems = PemDir::new(&pki, "s_server12");
-    let (cert, key) = (pems.file("server.pem"), pems.file("server.key"));
-    let args = ["-cert", &cert, "-key", &key, "-alpn", "netcore", "-rev", "-naccept", "1", "-tls1_2"];
-    let (mut peer, port) = s_server(&args);
-    let log = connect_to(port, &alpn_client(&pki, |_| {}), b"twelve\n");
+    let (log, _) = against_rev_s_server("s_server12", &["-tls1_2"], b"twelve\n");
     assert_eq!(log.secure, ["TLSv1.2 alpn=Some(\"netcore\") cn=Some(\"netcore test server\")"]);
     assert_eq!(log.data, b"evlewt\n");
     assert_eq!(log.errors, Vec::<String>::new());
-    peer.finish();
+}
+
+/// What every Node script here starts with: `report(s, then)` prints a socket's `end`,
+/// `error CODE` and `close` events, running `then` after `close`; `endAfterEcho(s)` reads back
+/// the line written to `s`, prints `echo LINE` and ends.
+const NODE_PRELUDE: &str = r#"
+const report = (s, then = () => {}) => {
+  s.on('end', () => console.log('end'));
+  s.on('error', (e) => console.log('error ' + e.code));
+  s.on('close', () => { console.log('close'); then(); });
+};
+const endAfterEcho = (s) => {
+  let got = '';
+  s.setEncoding('utf8');
+  s.on('data', (d) => { got += d; if (got.endsWith('\n')) { console.log('echo ' + got.trim()); s.end(); } });
+};
+"#;
+
+/// Starts Node on `script`, after [`NODE_PRELUDE`], with `args`.
+fn node(script: &str, args: &[&str]) -> Peer {
+    let script = format!("{NODE_PRELUDE}{script}");
+    Peer::spawn("node", &[&["-e", script.as_str()][..], args].concat())
 }
 
 /// Node's `tls.connect` to 127.0.0.1:PORT as `localhost`, trusting DIR/ca.pem; with `mtls`, it
@@ -441,12 +437,8 @@ const s = tls.connect(opts, () => {
   console.log(`secure ${s.getProtocol()} alpn=${s.alpnProtocol} authorized=${s.authorized} cn=${cn}`);
   s.write('hello from node\n');
 });
-let got = '';
-s.setEncoding('utf8');
-s.on('data', (d) => { got += d; if (got.endsWith('\n')) { console.log('echo ' + got.trim()); s.end(); } });
-s.on('end', () => console.log('end'));
-s.on('error', (e) => console.log('error ' + e.code));
-s.on('close', () => console.log('close'));
+endAfterEcho(s);
+report(s);
 "#;
 
 /// Node's `tls.createServer` with DIR/server.pem on 127.0.0.1, port 0; with `mtls`, it requires a
@@ -463,9 +455,7 @@ const server = tls.createServer(opts, (s) => {
   const cn = peer && peer.subject ? peer.subject.CN : '';
   console.log(`secure ${s.getProtocol()} alpn=${s.alpnProtocol} authorized=${s.authorized} cn=${cn}`);
   s.pipe(s);
-  s.on('end', () => console.log('end'));
-  s.on('error', (e) => console.log('error ' + e.code));
-  s.on('close', () => { console.log('close'); server.close(); });
+  report(s, () => server.close());
 });
 server.on('tlsClientError', (e) => { console.log('tlsClientError ' + e.code); server.close(); });
 server.listen(0, '127.0.0.1', () => console.log('listening on ' + server.address().port));
@@ -475,10 +465,9 @@ server.listen(0, '127.0.0.1', () => console.log('listening on ' + server.address
 /// returns Node's lines and our log.
 fn node_client(pki: &Pki, test: &str, mode: &str, config: &ServerConfig) -> (Vec<String>, Log) {
     let pems = PemDir::new(pki, test);
-    let dir = pems.0.display().to_string();
-    let mode = mode.to_string();
+    let (dir, mode) = (pems.path(), mode.to_string());
     serve_while(config, move |port| {
-        let mut peer = Peer::spawn("node", &["-e", NODE_CLIENT, &port.to_string(), &dir, &mode]);
+        let mut peer = node(NODE_CLIENT, &[&port.to_string(), &dir, &mode]);
         peer.wait_for("close", |l| l == "close");
         peer.finish();
         peer.seen.clone()
@@ -489,10 +478,8 @@ fn node_client(pki: &Pki, test: &str, mode: &str, config: &ServerConfig) -> (Vec
 /// `config`; returns Node's lines and our log.
 fn node_server(pki: &Pki, test: &str, mode: &str, config: &ClientConfig) -> (Vec<String>, Log) {
     let pems = PemDir::new(pki, test);
-    let dir = pems.0.display().to_string();
-    let mut peer = Peer::spawn("node", &["-e", NODE_SERVER, &dir, mode]);
-    let listening = peer.wait_for("listening on PORT", |l| l.starts_with("listening on "));
-    let port = listening.rsplit_once(' ').unwrap().1.parse().unwrap();
+    let mut peer = node(NODE_SERVER, &[&pems.path(), mode]);
+    let port = listening_port(&mut peer);
     let log = connect_to(port, config, b"hello from netcore\n");
     peer.wait_for("close", |l| l == "close" || l.starts_with("tlsClientError "));
     peer.finish();
@@ -521,11 +508,7 @@ fn node_client_against_our_server() {
 #[test]
 fn node_client_with_a_certificate_against_our_mutual_tls_server() {
     let pki = Pki::new();
-    let config = alpn_server(&pki, |o| {
-        o.request_cert = true;
-        o.reject_unauthorized = true;
-        o.ca = vec![pki.ca.der.clone()];
-    });
+    let config = alpn_server(&pki, |o| pki.request_client_cert(o, true));
     let (lines, log) = node_client(&pki, "node_client_mtls", "mtls", &config);
     assert_eq!(lines[0], "secure TLSv1.3 alpn=netcore authorized=true cn=netcore test server");
     assert_eq!(lines[1..], ["echo hello from node", "end", "close"]);
@@ -566,22 +549,23 @@ fn our_client_without_a_certificate_is_refused_by_a_node_mutual_tls_server() {
     assert!(log.data.is_empty());
 }
 
-/// Starts `openssl s_client` to 127.0.0.1:PORT trusting `ca`, with `args` added.
-fn spawn_s_client(port: u16, ca: &str, args: &[&str]) -> Peer {
+/// `openssl s_client` to our echo server on 127.0.0.1:PORT, trusting `ca`, with `args` added:
+/// sends a line and reads its echo (and, before it, any session tickets). Returns it running.
+fn s_client_hello(port: u16, ca: &str, args: &[&str]) -> Peer {
     let connect = format!("127.0.0.1:{port}");
     let mut all = vec!["s_client", "-connect", connect.as_str(), "-CAfile", ca];
     all.extend_from_slice(args);
-    Peer::spawn("openssl", &all)
-}
-
-/// `openssl s_client` against our echo server: sends a line, reads its echo (and, before it, any
-/// session tickets), then closes its stdin, on which it sends close_notify and exits. Returns
-/// what it printed.
-fn s_client_echo(port: u16, ca: &str, args: &[&str]) -> Vec<String> {
-    let mut peer = spawn_s_client(port, ca, args);
+    let mut peer = Peer::spawn("openssl", &all);
     // Not a line s_client reads as a command (Q, R, k, K).
     peer.stdin().write_all(b"hello from openssl\n").unwrap();
     peer.wait_for("the echo", |l| l == "hello from openssl");
+    peer
+}
+
+/// [`s_client_hello`], then closes its stdin, on which s_client sends close_notify and exits.
+/// Returns what it printed.
+fn s_client_echo(port: u16, ca: &str, args: &[&str]) -> Vec<String> {
+    let mut peer = s_client_hello(port, ca, args);
     peer.finish();
     peer.seen.clone()
 }
@@ -617,9 +601,7 @@ function connect(left) {
   s.on('session', (t) => { session = t; fresh = true; done(); });
   s.setEncoding('utf8');
   s.on('data', (d) => { got += d; if (got.endsWith('\n')) console.log('echo ' + got.trim()); done(); });
-  s.on('end', () => console.log('end'));
-  s.on('error', (e) => console.log('error ' + e.code));
-  s.on('close', () => { console.log('close'); if (left > 1) connect(left - 1); });
+  report(s, () => { if (left > 1) connect(left - 1); });
 }
 connect(+count);
 "#;
@@ -627,7 +609,7 @@ connect(+count);
 /// Runs [`NODE_SESSIONS_CLIENT`] against our server on `port`; returns what it printed.
 fn node_sessions_client(port: u16, dir: &str, servername: &str, count: usize, mode: &str) -> Vec<String> {
     let (port, count) = (port.to_string(), count.to_string());
-    let mut peer = Peer::spawn("node", &["-e", NODE_SESSIONS_CLIENT, &port, dir, servername, &count, mode]);
+    let mut peer = node(NODE_SESSIONS_CLIENT, &[&port, dir, servername, &count, mode]);
     peer.finish();
     peer.seen.clone()
 }
@@ -648,9 +630,7 @@ const server = tls.createServer({ key: read('server.key'), cert: read('server.pe
   if (mode === 'echo') s.pipe(s);
   else if (mode === 'end') s.once('data', () => s.end('bye'));
   else if (mode === 'destroy') s.once('data', () => s.write('bye', () => s.destroy()));
-  s.on('end', () => console.log('end'));
-  s.on('error', (e) => console.log('error ' + e.code));
-  s.on('close', () => { console.log('close'); if (++closed === +count) server.close(); });
+  report(s, () => { if (++closed === +count) server.close(); });
 });
 server.addContext('a.test', { key: read('a.key'), cert: read('a.pem') });
 server.on('tlsClientError', (e) => { console.log('tlsClientError ' + e.code); server.close(); });
@@ -675,7 +655,7 @@ fn node_sessions_server(
     let pems = PemDir::new(pki, test);
     pems.add("a", &pki.a);
     let count = configs.len().to_string();
-    let mut peer = Peer::spawn("node", &["-e", NODE_SESSIONS_SERVER, &pems.path(), mode, &count]);
+    let mut peer = node(NODE_SESSIONS_SERVER, &[&pems.path(), mode, &count]);
     let port = listening_port(&mut peer);
     let logs = configs.iter().map(|c| connect_to(port, c, b"hello from netcore\n")).collect();
     peer.finish();
@@ -806,82 +786,6 @@ fn our_client_resumes_with_a_node_server() {
 
 const STARTTLS_LINE: &[u8] = b"hello after STARTTLS\n";
 
-/// Our plain server: upgrades on `STARTTLS\r\n` (answering `OK\r\n`), then echoes over TLS.
-struct StartTlsServer {
-    config: ServerConfig,
-    line: Vec<u8>,
-    upgraded: bool,
-}
-
-impl SocketHandler for StartTlsServer {
-    fn on_data(&mut self, s: &mut Socket<'_>, data: &[u8]) {
-        if self.upgraded {
-            log(s.lp()).data.extend_from_slice(data);
-            s.write(data);
-            return;
-        }
-        self.line.extend_from_slice(data);
-        let Some(at) = self.line.windows(2).position(|w| w == b"\r\n") else { return };
-        assert_eq!(&self.line[..at], b"STARTTLS");
-        // Plain, before the layer goes on; whatever came after the command is TLS already.
-        s.write(b"OK\r\n");
-        self.upgraded = true;
-        let head = self.line.split_off(at + 2);
-        let id = s.id();
-        netcore_tls::upgrade_server(s.lp(), id, &self.config, &head).unwrap();
-    }
-    fn on_secure(&mut self, s: &mut Socket<'_>) {
-        record_secure(s);
-    }
-    fn on_end(&mut self, s: &mut Socket<'_>) {
-        log(s.lp()).ended = true;
-    }
-    fn on_error(&mut self, s: &mut Socket<'_>, e: &netcore_tcp::Error) {
-        log(s.lp()).errors.push(error_line(e));
-    }
-}
-
-/// Our plain client: asks for STARTTLS, upgrades on `OK\r\n`, sends [`STARTTLS_LINE`] once
-/// secure and ends once it came back.
-struct StartTlsClient {
-    config: ClientConfig,
-    reply: Vec<u8>,
-    upgraded: bool,
-}
-
-impl SocketHandler for StartTlsClient {
-    fn on_connect(&mut self, s: &mut Socket<'_>) {
-        s.write(b"STARTTLS\r\n");
-    }
-    fn on_data(&mut self, s: &mut Socket<'_>, data: &[u8]) {
-        if self.upgraded {
-            let l = log(s.lp());
-            l.data.extend_from_slice(data);
-            if l.data.ends_with(b"\n") {
-                s.end();
-            }
-            return;
-        }
-        self.reply.extend_from_slice(data);
-        if self.reply.ends_with(b"\r\n") {
-            assert_eq!(self.reply, b"OK\r\n");
-            self.upgraded = true;
-            let id = s.id();
-            netcore_tls::upgrade_client(s.lp(), id, &self.config, "localhost").unwrap();
-        }
-    }
-    fn on_secure(&mut self, s: &mut Socket<'_>) {
-        record_secure(s);
-        s.write(STARTTLS_LINE);
-    }
-    fn on_end(&mut self, s: &mut Socket<'_>) {
-        log(s.lp()).ended = true;
-    }
-    fn on_error(&mut self, s: &mut Socket<'_>, e: &netcore_tcp::Error) {
-        log(s.lp()).errors.push(error_line(e));
-    }
-}
-
 /// Node's plain `net.connect` to 127.0.0.1:PORT: sends `STARTTLS\r\n`, and on the reply wraps the
 /// socket with `tls.connect({socket})` as `localhost`, trusting DIR/ca.pem; sends a line and
 /// ends once it came back.
@@ -901,12 +805,8 @@ const onReply = (d) => {
     console.log(`secure ${s.getProtocol()} authorized=${s.authorized} cn=${cn}`);
     s.write('hello after STARTTLS\n');
   });
-  let got = '';
-  s.setEncoding('utf8');
-  s.on('data', (d) => { got += d; if (got.endsWith('\n')) { console.log('echo ' + got.trim()); s.end(); } });
-  s.on('end', () => console.log('end'));
-  s.on('error', (e) => console.log('error ' + e.code));
-  s.on('close', () => console.log('close'));
+  endAfterEcho(s);
+  report(s);
 };
 raw.on('data', onReply);
 "#;
@@ -929,9 +829,7 @@ const server = net.createServer((raw) => {
     const s = new tls.TLSSocket(raw, { isServer: true, key: read('server.key'), cert: read('server.pem') });
     s.on('secure', () => console.log(`secure ${s.getProtocol()} servername=${s.servername}`));
     s.pipe(s);
-    s.on('end', () => console.log('end'));
-    s.on('error', (e) => console.log('error ' + e.code));
-    s.on('close', () => { console.log('close'); server.close(); });
+    report(s, () => server.close());
   };
   raw.on('data', onCommand);
 });
@@ -943,15 +841,12 @@ fn node_client_upgrades_with_starttls_to_our_server() {
     let pki = Pki::new();
     let pems = PemDir::new(&pki, "starttls_node_client");
     let (config, dir) = (pki.server_config(), pems.path());
-    let starttls = move |_: &mut Socket<'_>| StartTlsServer {
-        config: config.clone(),
-        line: Vec::new(),
-        upgraded: false,
-    };
+    // Upgraded, it echoes as our TLS server does.
+    let starttls = move |_: &mut Socket<'_>| StartTls::server(&config, Echo(Serve::Echo));
     let (lines, log) = serve_with(
         move |lp| netcore_tcp::listen(lp, "127.0.0.1:0", starttls).unwrap(),
         move |port| {
-            let mut peer = Peer::spawn("node", &["-e", NODE_STARTTLS_CLIENT, &port.to_string(), &dir]);
+            let mut peer = node(NODE_STARTTLS_CLIENT, &[&port.to_string(), &dir]);
             peer.finish();
             peer.seen.clone()
         },
@@ -977,14 +872,13 @@ fn node_client_upgrades_with_starttls_to_our_server() {
 fn our_client_upgrades_with_starttls_to_a_node_server() {
     let pki = Pki::new();
     let pems = PemDir::new(&pki, "starttls_node_server");
-    let mut peer = Peer::spawn("node", &["-e", NODE_STARTTLS_SERVER, &pems.path()]);
+    let mut peer = node(NODE_STARTTLS_SERVER, &[&pems.path()]);
     let port = listening_port(&mut peer);
-    let mut lp = EventLoop::new().unwrap();
-    watchdog(&mut lp);
-    let client = StartTlsClient { config: pki.client_config(), reply: Vec::new(), upgraded: false };
-    netcore_tcp::connect(&mut lp, &format!("127.0.0.1:{port}"), client);
-    lp.run().unwrap();
-    let log = lp.take_state::<Log>().unwrap_or_default();
+    let log = run_client(|lp| {
+        // Upgraded, it sends [`STARTTLS_LINE`] once secure and ends once it came back.
+        let client = StartTls::client(&pki.client_config(), LineClient { message: STARTTLS_LINE });
+        netcore_tcp::connect(lp, &format!("127.0.0.1:{port}"), client);
+    });
     peer.finish();
     assert_eq!(peer.seen[1..], ["command STARTTLS", "secure TLSv1.3 servername=localhost", "end", "close"]);
     assert_eq!(log.secure, ["TLSv1.3 alpn=None cn=Some(\"netcore test server\")"]);
@@ -1023,9 +917,7 @@ fn our_server_ending_sends_close_notify_to_openssl_and_node() {
     let pems = PemDir::new(&pki, "server_end");
     let (ca, dir) = (pems.file("ca.pem"), pems.path());
     let ((openssl, stderr, node), log) = serving(&pki.server_config(), Serve::EchoThenEnd, move |port| {
-        let mut peer = spawn_s_client(port, &ca, &["-servername", "localhost"]);
-        peer.stdin().write_all(b"hello from openssl\n").unwrap();
-        peer.wait_for("the echo", |l| l == "hello from openssl");
+        let mut peer = s_client_hello(port, &ca, &["-servername", "localhost"]);
         // Its stdin stays open: it exits because our server closed.
         let (status, stderr) = peer.wait_exit();
         assert!(status.success(), "s_client exited with {status}: {:#?}\n{stderr}", peer.seen);
@@ -1057,9 +949,7 @@ fn our_server_destroying_is_a_truncation_for_openssl() {
     let pems = PemDir::new(&pki, "server_destroy");
     let ca = pems.file("ca.pem");
     let ((status, stderr), log) = serving(&pki.server_config(), Serve::EchoThenDestroy, move |port| {
-        let mut peer = spawn_s_client(port, &ca, &["-servername", "localhost"]);
-        peer.stdin().write_all(b"hello from openssl\n").unwrap();
-        peer.wait_for("the echo", |l| l == "hello from openssl");
+        let mut peer = s_client_hello(port, &ca, &["-servername", "localhost"]);
         peer.wait_exit()
     });
     assert!(!status.success(), "{stderr}");

@@ -15,7 +15,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::Pki;
+use common::{Pki, StartTls};
 use netcore::EventLoop;
 use netcore_tcp::{ServerId, Socket, SocketHandler, SocketId};
 use netcore_tls::{
@@ -93,11 +93,6 @@ fn client_log(lp: &mut EventLoop, n: usize) -> &mut ClientLog {
     &mut l.clients[n]
 }
 
-fn watchdog(lp: &mut EventLoop) {
-    let t = lp.set_timeout(Duration::from_secs(20), |_| panic!("test loop ran 20 s"));
-    lp.unref_timer(t);
-}
-
 fn cn(session: &TlsSession) -> Option<String> {
     session.peer_certificate().and_then(|c| c.subject.get("CN").map(str::to_string))
 }
@@ -108,6 +103,12 @@ fn alpn(session: &TlsSession) -> Option<String> {
 
 fn protocol(session: &TlsSession) -> &'static str {
     session.protocol().map_or("?", Version::name)
+}
+
+/// What the server logs of a secured connection: "TLSv1.3 sni=.. alpn=.. peer=..".
+fn server_line(session: &TlsSession) -> String {
+    let (sni, alpn, peer) = (session.server_name(), alpn(session), cn(session));
+    format!("{} sni={sni:?} alpn={alpn:?} peer={peer:?}", protocol(session))
 }
 
 const GREETING: &[u8] = b"hello from the server";
@@ -139,13 +140,7 @@ impl TlsServerHandler for TestServer {
     type Connection = Echo;
     fn on_secure_connection(&mut self, s: &mut Socket<'_>) -> Echo {
         let session = s.layer::<TlsSession>().expect("tls session");
-        let line = format!(
-            "{} sni={:?} alpn={:?} peer={:?}",
-            protocol(session),
-            session.server_name(),
-            alpn(session),
-            cn(session)
-        );
+        let line = server_line(session);
         let reused = session.is_session_reused();
         let auth = session.authorization_error(UnixTime::now());
         let l = log(s.lp());
@@ -276,8 +271,7 @@ fn setup(lp: &mut EventLoop, server: ServerId, steps: Vec<Step>) -> u16 {
 
 /// Runs `steps` one after the other against a server with `config` serving as `handler` says.
 fn run_with(config: &ServerConfig, handler: TestServer, steps: Vec<Step>) -> Log {
-    let mut lp = EventLoop::new().unwrap();
-    watchdog(&mut lp);
+    let mut lp = common::test_loop();
     let srv = netcore_tls::listen(&mut lp, "127.0.0.1:0", config, handler).unwrap();
     setup(&mut lp, srv, steps);
     next_client(&mut lp);
@@ -399,11 +393,7 @@ fn an_expired_certificate_is_cert_has_expired() {
 #[test]
 fn mutual_tls_rejects_clients_without_a_trusted_certificate() {
     let pki = Pki::new();
-    let config = server(pki.server.identity(), |o| {
-        o.request_cert = true;
-        o.reject_unauthorized = true;
-        o.ca = vec![pki.ca.der.clone()];
-    });
+    let config = server(pki.server.identity(), |o| pki.request_client_cert(o, true));
     let anonymous = pki.client_config();
     let trusted = client(&pki, |o| o.identity = Some(pki.client.identity()));
     let stranger = client(&pki, |o| o.identity = Some(pki.self_signed.identity()));
@@ -431,11 +421,7 @@ fn mutual_tls_rejects_clients_without_a_trusted_certificate() {
 #[test]
 fn mutual_tls_without_reject_unauthorized_reports_the_authorization_error() {
     let pki = Pki::new();
-    let config = server(pki.server.identity(), |o| {
-        o.request_cert = true;
-        o.reject_unauthorized = false;
-        o.ca = vec![pki.ca.der.clone()];
-    });
+    let config = server(pki.server.identity(), |o| pki.request_client_cert(o, false));
     let stranger = client(&pki, |o| o.identity = Some(pki.self_signed.identity()));
     let trusted = client(&pki, |o| o.identity = Some(pki.client.identity()));
     let anonymous = pki.client_config();
@@ -537,14 +523,15 @@ fn versions_are_negotiated_within_both_ranges() {
     assert_eq!(codes(&log.tls_client_errors), ["ERR_SSL_UNSUPPORTED_PROTOCOL"]);
 }
 
+/// A client that sends nothing against a server that greets it, serving as `serve` says.
+fn greeted(serve: Serve) -> Log {
+    let pki = Pki::new();
+    run_with(&pki.server_config(), TestServer::new(serve), vec![step(&pki.client_config(), b"")])
+}
+
 #[test]
 fn a_server_that_ends_sends_close_notify() {
-    let pki = Pki::new();
-    let log = run_with(
-        &pki.server_config(),
-        TestServer::new(Serve::GreetThenEnd),
-        vec![step(&pki.client_config(), b"")],
-    );
+    let log = greeted(Serve::GreetThenEnd);
     let c = &log.clients[0];
     assert_eq!(c.data, GREETING);
     assert_eq!(c.events, ["secure", "data", "end"]);
@@ -554,12 +541,7 @@ fn a_server_that_ends_sends_close_notify() {
 
 #[test]
 fn an_eof_without_close_notify_is_a_truncation() {
-    let pki = Pki::new();
-    let log = run_with(
-        &pki.server_config(),
-        TestServer::new(Serve::GreetThenDestroy),
-        vec![step(&pki.client_config(), b"")],
-    );
+    let log = greeted(Serve::GreetThenDestroy);
     let c = &log.clients[0];
     // What came before the cut still arrived.
     assert_eq!(c.data, GREETING);
@@ -570,95 +552,43 @@ fn an_eof_without_close_notify_is_a_truncation() {
 
 const STARTTLS_MESSAGE: &[u8] = b"secret after STARTTLS";
 
-/// A plain TCP server that upgrades on `STARTTLS\r\n`, then echoes over TLS.
-struct StartTlsServer {
-    config: ServerConfig,
-    line: Vec<u8>,
-    upgraded: bool,
-}
+/// Our server's side of a connection upgraded with STARTTLS: logs it once secure as
+/// [`TestServer`] does, echoes, and logs its errors as `tlsClientError`s.
+struct StartTlsEcho;
 
-impl SocketHandler for StartTlsServer {
-    fn on_data(&mut self, s: &mut Socket<'_>, data: &[u8]) {
-        if self.upgraded {
-            log(s.lp()).server_data.extend_from_slice(data);
-            s.write(data);
-            return;
-        }
-        self.line.extend_from_slice(data);
-        let Some(at) = self.line.windows(2).position(|w| w == b"\r\n") else { return };
-        assert_eq!(&self.line[..at], b"STARTTLS");
-        // Plain, before the layer goes on; whatever came after the command is TLS already.
-        s.write(b"OK\r\n");
-        self.upgraded = true;
-        let head = self.line.split_off(at + 2);
-        let id = s.id();
-        netcore_tls::upgrade_server(s.lp(), id, &self.config, &head).unwrap();
-    }
+impl SocketHandler for StartTlsEcho {
     fn on_secure(&mut self, s: &mut Socket<'_>) {
-        let session = s.layer::<TlsSession>().expect("tls session");
-        let line = format!(
-            "{} sni={:?} alpn={:?} peer={:?}",
-            protocol(session),
-            session.server_name(),
-            alpn(session),
-            cn(session)
-        );
+        let line = server_line(s.layer::<TlsSession>().expect("tls session"));
         log(s.lp()).server_secure.push(line);
+    }
+    fn on_data(&mut self, s: &mut Socket<'_>, data: &[u8]) {
+        Echo.on_data(s, data);
     }
     fn on_error(&mut self, s: &mut Socket<'_>, e: &netcore_tcp::Error) {
         log(s.lp()).tls_client_errors.push(Seen::new(e));
     }
 }
 
-/// A plain TCP client that asks for STARTTLS, upgrades on `OK\r\n`, then sends a secret.
-struct StartTlsClient {
-    config: ClientConfig,
-    reply: Vec<u8>,
-    upgraded: bool,
-    got: usize,
-}
+/// Our client's side of a connection upgraded with STARTTLS: the plan's [`Client`], but sending
+/// its message once secure.
+struct SendOnSecure(Client);
 
-impl SocketHandler for StartTlsClient {
-    fn on_connect(&mut self, s: &mut Socket<'_>) {
-        s.write(b"STARTTLS\r\n");
+impl SocketHandler for SendOnSecure {
+    fn on_secure(&mut self, s: &mut Socket<'_>) {
+        self.0.on_secure(s);
+        s.write(self.0.message);
     }
     fn on_data(&mut self, s: &mut Socket<'_>, data: &[u8]) {
-        if !self.upgraded {
-            self.reply.extend_from_slice(data);
-            if self.reply.len() >= 4 {
-                assert_eq!(self.reply, b"OK\r\n");
-                self.upgraded = true;
-                let id = s.id();
-                netcore_tls::upgrade_client(s.lp(), id, &self.config, "localhost").unwrap();
-            }
-            return;
-        }
-        let c = client_log(s.lp(), 0);
-        c.event("data");
-        c.data.extend_from_slice(data);
-        self.got += data.len();
-        if self.got >= STARTTLS_MESSAGE.len() {
-            s.end();
-        }
-    }
-    fn on_secure(&mut self, s: &mut Socket<'_>) {
-        let session = s.layer::<TlsSession>().expect("tls session");
-        let line = format!("{} cn={:?} alpn={:?}", protocol(session), cn(session), alpn(session));
-        let c = client_log(s.lp(), 0);
-        c.event("secure");
-        c.secure = Some(line);
-        s.write(STARTTLS_MESSAGE);
+        self.0.on_data(s, data);
     }
     fn on_end(&mut self, s: &mut Socket<'_>) {
-        client_log(s.lp(), 0).event("end");
+        self.0.on_end(s);
     }
     fn on_error(&mut self, s: &mut Socket<'_>, e: &netcore_tcp::Error) {
-        let c = client_log(s.lp(), 0);
-        c.event("error");
-        c.errors.push(Seen::new(e));
+        self.0.on_error(s, e);
     }
-    fn on_close(&mut self, lp: &mut EventLoop, _id: SocketId, _had_error: bool) {
-        next_client(lp);
+    fn on_close(&mut self, lp: &mut EventLoop, id: SocketId, had_error: bool) {
+        self.0.on_close(lp, id, had_error);
     }
 }
 
@@ -666,16 +596,12 @@ impl SocketHandler for StartTlsClient {
 fn starttls_upgrades_a_plain_connection_on_both_sides() {
     let pki = Pki::new();
     let (server_config, client_config) = (pki.server_config(), pki.client_config());
-    let mut lp = EventLoop::new().unwrap();
-    watchdog(&mut lp);
-    let srv = netcore_tcp::listen(&mut lp, "127.0.0.1:0", move |_: &mut Socket<'_>| StartTlsServer {
-        config: server_config.clone(),
-        line: Vec::new(),
-        upgraded: false,
-    })
-    .unwrap();
+    let mut lp = common::test_loop();
+    let upgrading = move |_: &mut Socket<'_>| StartTls::server(&server_config, StartTlsEcho);
+    let srv = netcore_tcp::listen(&mut lp, "127.0.0.1:0", upgrading).unwrap();
     let port = setup(&mut lp, srv, Vec::new());
-    let starttls = StartTlsClient { config: client_config, reply: Vec::new(), upgraded: false, got: 0 };
+    let client = Client { n: 0, message: STARTTLS_MESSAGE, got: 0 };
+    let starttls = StartTls::client(&client_config, SendOnSecure(client));
     netcore_tcp::connect(&mut lp, &format!("127.0.0.1:{port}"), starttls);
     lp.run().unwrap();
     let log = lp.take_state::<Log>().unwrap();
@@ -758,8 +684,7 @@ impl SocketHandler for Flood {
 #[test]
 fn backpressure_counts_plaintext_held_during_the_handshake() {
     let pki = Pki::new();
-    let mut lp = EventLoop::new().unwrap();
-    watchdog(&mut lp);
+    let mut lp = common::test_loop();
     let srv = netcore_tls::listen(&mut lp, "127.0.0.1:0", &pki.server_config(), TestServer::new(Serve::Echo))
         .unwrap();
     let port = setup(&mut lp, srv, Vec::new());
@@ -840,8 +765,7 @@ fn send_garbage(addr: SocketAddr) -> usize {
 fn garbage_instead_of_a_client_hello_is_refused_and_the_server_goes_on() {
     let pki = Pki::new();
     let started = Instant::now();
-    let mut lp = EventLoop::new().unwrap();
-    watchdog(&mut lp);
+    let mut lp = common::test_loop();
     let handler = TestServer { serve: Serve::Echo, next_after_errors: Some(GARBAGE_CONNECTIONS) };
     let srv = netcore_tls::listen(&mut lp, "127.0.0.1:0", &pki.server_config(), handler).unwrap();
     // The good client starts once the last garbage connection has failed.
@@ -890,8 +814,7 @@ impl SocketHandler for Silent {
 fn a_silent_client_hits_the_handshake_timeout() {
     let pki = Pki::new();
     let config = server(pki.server.identity(), |o| o.handshake_timeout = Duration::from_millis(200));
-    let mut lp = EventLoop::new().unwrap();
-    watchdog(&mut lp);
+    let mut lp = common::test_loop();
     let srv = netcore_tls::listen(&mut lp, "127.0.0.1:0", &config, TestServer::new(Serve::Echo)).unwrap();
     let port = setup(&mut lp, srv, Vec::new());
     let started = Instant::now();

@@ -9,28 +9,20 @@
 mod common;
 
 use std::cell::RefCell;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::rc::Rc;
-use std::sync::mpsc;
-use std::time::Duration;
 
 use bytes::Bytes;
-use common::Pki;
+use common::{listening, port_of, serve, Pki};
 use netcore::EventLoop;
 use netcore_http1::server::ServerId;
-use netcore_tls::wss;
+use netcore_tls::{wss, ClientConfig, ServerConfig};
 use netcore_websocket::client::ClientOptions as WsClientOptions;
 use netcore_websocket::server::ServerOptions as WsServerOptions;
 use netcore_websocket::{Error, WebSocket, WebSocketHandler};
 
 type Log = Rc<RefCell<Vec<String>>>;
-
-fn watchdog(lp: &mut EventLoop) {
-    let t = lp.set_timeout(Duration::from_secs(30), |_| panic!("the test ran 30 s"));
-    lp.unref_timer(t);
-}
 
 fn scratch(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("netcore-wss-{}-{name}", std::process::id()))
@@ -80,44 +72,43 @@ impl WebSocketHandler for Client {
     }
 }
 
-fn port_of(lp: &EventLoop, server: ServerId) -> u16 {
-    server.address(lp).unwrap().to_string().rsplit_once(':').unwrap().1.parse().unwrap()
+/// Our wss server echoing every message; returns it and its port.
+fn echo_server(lp: &mut EventLoop, config: &ServerConfig) -> (ServerId, u16) {
+    let server = wss::listen(lp, "127.0.0.1:0", config, WsServerOptions::default(), |_: &_| Echo).unwrap();
+    (server, port_of(lp, server))
+}
+
+/// Runs our [`Client`] to `url` with `config` on `lp` until the loop ends (the client closes
+/// `server`, if any, at its close); returns what it logged.
+fn run_client(lp: &mut EventLoop, url: &str, config: &ClientConfig, server: Option<ServerId>) -> Vec<String> {
+    let log = Log::default();
+    let client = Client { log: log.clone(), server };
+    wss::connect(lp, url, WsClientOptions::default(), config, client).unwrap();
+    lp.run().unwrap();
+    log.take()
+}
+
+/// Our [`Client`] with `config` against our echo server with `pki`'s server certificate, on one
+/// loop, at the URL `url` makes of the server's port; returns what the client logged.
+fn against_our_server(pki: &Pki, config: &ClientConfig, url: impl FnOnce(u16) -> String) -> Vec<String> {
+    let mut lp = common::test_loop();
+    let (server, port) = echo_server(&mut lp, &pki.server_config());
+    run_client(&mut lp, &url(port), config, Some(server))
 }
 
 #[test]
 fn our_wss_client_and_server_echo() {
     let pki = Pki::new();
-    let mut lp = EventLoop::new().unwrap();
-    watchdog(&mut lp);
-    let server =
-        wss::listen(&mut lp, "127.0.0.1:0", &pki.server_config(), WsServerOptions::default(), |_: &_| Echo)
-            .unwrap();
-    let port = port_of(&lp, server);
-    let log = Log::default();
-    let client = Client { log: log.clone(), server: Some(server) };
-    let url = format!("wss://localhost:{port}/chat");
-    wss::connect(&mut lp, &url, WsClientOptions::default(), &pki.client_config(), client).unwrap();
-    lp.run().unwrap();
-    assert_eq!(*log.borrow(), ["open", "text héllo", "binary [0, 1, 2, 255]", "close 1000 done"]);
+    let log = against_our_server(&pki, &pki.client_config(), |port| format!("wss://localhost:{port}/chat"));
+    assert_eq!(log, ["open", "text héllo", "binary [0, 1, 2, 255]", "close 1000 done"]);
 }
 
 #[test]
 fn an_untrusted_server_fails_the_handshake_with_nodes_code() {
-    let pki = Pki::new();
-    let mut lp = EventLoop::new().unwrap();
-    watchdog(&mut lp);
-    let server =
-        wss::listen(&mut lp, "127.0.0.1:0", &pki.server_config(), WsServerOptions::default(), |_: &_| Echo)
-            .unwrap();
-    let port = port_of(&lp, server);
-    let log = Log::default();
-    let client = Client { log: log.clone(), server: Some(server) };
     // The bundled roots do not include the test CA.
     let config = netcore_tls::ClientOptions::default().build().unwrap();
-    wss::connect(&mut lp, &format!("wss://127.0.0.1:{port}/"), WsClientOptions::default(), &config, client)
-        .unwrap();
-    lp.run().unwrap();
-    assert_eq!(*log.borrow(), ["error UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "close 1006 "]);
+    let log = against_our_server(&Pki::new(), &config, |port| format!("wss://127.0.0.1:{port}/"));
+    assert_eq!(log, ["error UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "close 1006 "]);
 }
 
 #[test]
@@ -144,54 +135,13 @@ fn schemes_that_do_not_match_the_socket_are_refused() {
     assert!(log.borrow().is_empty());
 }
 
-/// The `NODE_PATH` holding Node `ws` 8 (`target/npm/node_modules`), installed with npm if
-/// missing, as the websocket crate's tests do.
-fn node_ws() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let prefix = root.join("target/npm");
-    let modules = prefix.join("node_modules");
-    if !modules.join("ws/package.json").exists() {
-        let status = Command::new("npm")
-            .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&prefix)
-            .arg("ws@8.23.0")
-            .status()
-            .expect("npm (Node's package manager) is needed for the Node ws tests");
-        assert!(status.success(), "npm install ws failed");
-    }
-    modules
-}
-
-/// Runs `setup` on a loop of its own thread; returns the port it returned and a function that
-/// stops the loop and joins the thread.
-fn serve(setup: impl FnOnce(&mut EventLoop) -> u16 + Send + 'static) -> (u16, impl FnOnce()) {
-    let (tx, rx) = mpsc::channel();
-    let thread = std::thread::spawn(move || {
-        let mut lp = EventLoop::new().unwrap();
-        let port = setup(&mut lp);
-        tx.send((port, lp.remote())).unwrap();
-        let t = lp.set_timeout(Duration::from_secs(60), |_| panic!("server loop ran 60 s"));
-        lp.unref_timer(t);
-        lp.run().unwrap();
-    });
-    let (port, remote) = rx.recv_timeout(Duration::from_secs(10)).unwrap();
-    (port, move || {
-        remote.stop();
-        thread.join().unwrap();
-    })
-}
-
 #[test]
 fn nodes_ws_client_connects_to_our_wss_server_with_the_ca() {
-    let node_path = node_ws();
+    let node_path = netcore_testkit::node_ws();
     let pki = Pki::new();
     let dir = pki.write_to(&scratch("node-client"));
     let config = pki.server_config();
-    let (port, stop) = serve(move |lp| {
-        let server =
-            wss::listen(lp, "127.0.0.1:0", &config, WsServerOptions::default(), |_: &_| Echo).unwrap();
-        port_of(lp, server)
-    });
+    let (port, stop) = serve(move |lp| echo_server(lp, &config).1);
     let script = r#"
 const WebSocket = require('ws');
 const fs = require('fs');
@@ -222,19 +172,9 @@ ws.on('error', (e) => { console.error(e); process.exit(1); });
     );
 }
 
-/// A process killed on drop.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn our_wss_client_connects_to_nodes_ws_over_https() {
-    let node_path = node_ws();
+    let node_path = netcore_testkit::node_ws();
     let pki = Pki::new();
     let dir = pki.write_to(&scratch("node-server"));
     let script = r#"
@@ -251,24 +191,12 @@ server.listen(0, '127.0.0.1', () => console.log('listening on ' + server.address
 "#;
     let key = dir.join("server.key");
     let cert = dir.join("server.pem");
-    let mut child = Command::new("node")
-        .args(["-e", script, key.to_str().unwrap(), cert.to_str().unwrap()])
-        .env("NODE_PATH", &node_path)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let _node = Killed(child);
-    let port: u16 =
-        line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{line:?}")).parse().unwrap();
-    let mut lp = EventLoop::new().unwrap();
-    watchdog(&mut lp);
-    let log = Log::default();
-    let client = Client { log: log.clone(), server: None };
+    let mut node = Command::new("node");
+    node.args(["-e", script]).arg(&key).arg(&cert).env("NODE_PATH", &node_path);
+    let (_node, port) = listening(&mut node);
+    let mut lp = common::test_loop();
     let url = format!("wss://localhost:{port}/x");
-    wss::connect(&mut lp, &url, WsClientOptions::default(), &pki.client_config(), client).unwrap();
-    lp.run().unwrap();
+    let log = run_client(&mut lp, &url, &pki.client_config(), None);
     let _ = std::fs::remove_dir_all(&dir);
-    assert_eq!(*log.borrow(), ["open", "text héllo", "binary [0, 1, 2, 255]", "close 1000 done"]);
+    assert_eq!(log, ["open", "text héllo", "binary [0, 1, 2, 255]", "close 1000 done"]);
 }

@@ -10,8 +10,6 @@
 //! end; the server exits once its connection closes (`timeout 30` bounds it otherwise).
 #![allow(clippy::unwrap_used, missing_docs)]
 
-mod common;
-
 use std::cell::RefCell;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, ChildStdout, Command, Stdio};
@@ -116,7 +114,7 @@ impl Drop for NodeServer {
 /// Starts `server_for_client.js` in `config`; returns it, its address and its stdout (past the
 /// `listening on` line).
 fn node_server(config: &str) -> (NodeServer, String, BufReader<ChildStdout>) {
-    let node_path = common::node_ws();
+    let node_path = netcore_testkit::node_ws();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/node/server_for_client.js");
     let mut child = Command::new("timeout")
         .args(["30", "node", script, config])

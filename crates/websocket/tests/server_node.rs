@@ -23,7 +23,7 @@ impl WebSocketHandler for Echo {
 
 #[test]
 fn nodes_ws_client_speaks_with_our_server() {
-    let node_path = common::node_ws();
+    let node_path = netcore_testkit::node_ws();
     let (addr, stop) = common::serve(|lp| {
         let mut options = ServerOptions::default();
         options.deflate = Some(DeflateConfig::default());

@@ -1,8 +1,16 @@
-//! Shared by the tls tests: a throwaway PKI made with rcgen, and loop helpers.
-#![allow(dead_code)]
+//! Shared by the tls tests: a throwaway PKI made with rcgen, loop helpers (a loop with a
+//! watchdog, a server loop on its own thread), Node servers as child processes, and both ends
+//! of STARTTLS.
+#![allow(dead_code, clippy::unwrap_used)]
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
 
+use netcore::EventLoop;
+use netcore_tcp::{Socket, SocketHandler, SocketId};
 use netcore_tls::{ClientConfig, ClientOptions, Identity, ServerConfig, ServerOptions};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
@@ -107,6 +115,14 @@ impl Pki {
         self.server_options().build().expect("server config")
     }
 
+    /// Has `o` ask for a client certificate from the test CA (mutual TLS); `reject_unauthorized`
+    /// as Node's: refuse a client without a trusted one, or let it in unauthorized.
+    pub fn request_client_cert(&self, o: &mut ServerOptions, reject_unauthorized: bool) {
+        o.request_cert = true;
+        o.reject_unauthorized = reject_unauthorized;
+        o.ca = vec![self.ca.der.clone()];
+    }
+
     /// Client options trusting only the test CA.
     pub fn client_options(&self) -> ClientOptions {
         let mut o = ClientOptions::default();
@@ -132,5 +148,135 @@ impl Pki {
             std::fs::write(dir.join(name), content).expect("write pem");
         }
         dir.to_path_buf()
+    }
+}
+
+/// How long a test's loop may run before its watchdog fails the test.
+pub const WATCHDOG: Duration = Duration::from_secs(30);
+
+/// A new loop with a watchdog: an unreferenced timer that fails the test once the loop has run
+/// [`WATCHDOG`].
+pub fn test_loop() -> EventLoop {
+    let mut lp = EventLoop::new().unwrap();
+    let t = lp.set_timeout(WATCHDOG, |_| panic!("the test loop ran {WATCHDOG:?}"));
+    lp.unref_timer(t);
+    lp
+}
+
+/// The port an http1 server (https, wss) listens on.
+pub fn port_of(lp: &EventLoop, server: netcore_http1::server::ServerId) -> u16 {
+    server.address(lp).unwrap().port().unwrap()
+}
+
+/// Runs `setup` on a loop of its own thread; returns the port it returned and a function that
+/// stops the loop and joins the thread.
+pub fn serve(setup: impl FnOnce(&mut EventLoop) -> u16 + Send + 'static) -> (u16, impl FnOnce()) {
+    let (tx, rx) = mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let mut lp = EventLoop::new().unwrap();
+        let port = setup(&mut lp);
+        tx.send((port, lp.remote())).unwrap();
+        let t = lp.set_timeout(Duration::from_secs(60), |_| panic!("server loop ran 60 s"));
+        lp.unref_timer(t);
+        lp.run().unwrap();
+    });
+    let (port, remote) = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    (port, move || {
+        remote.stop();
+        thread.join().unwrap();
+    })
+}
+
+/// A process killed on drop.
+pub struct Killed(pub Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `command`, a server whose first line on stdout is `listening on PORT` (a Node script's
+/// `server.listen(0, …)` callback); returns it, killed on drop, and the port.
+pub fn listening(command: &mut Command) -> (Killed, u16) {
+    let mut child = command.stdout(Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let child = Killed(child);
+    let port =
+        line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{command:?} printed {line:?}"));
+    (child, port.parse().unwrap())
+}
+
+/// Which end of STARTTLS a plain connection is, with the configuration its TLS layer gets.
+enum Side {
+    /// Sends `STARTTLS\r\n` once connected; upgrades, for `localhost`, on the answer `OK\r\n`.
+    Client(ClientConfig),
+    /// Waits for `STARTTLS\r\n`, answers `OK\r\n` in plain and upgrades, whatever came after
+    /// the command being TLS already.
+    Server(ServerConfig),
+}
+
+/// STARTTLS on a plain connection, either end: the plain exchange, then the TLS layer goes on.
+/// The data once upgraded, and the `secure`, `end`, `error` and `close` events, go to `secured`.
+pub struct StartTls<H> {
+    side: Side,
+    /// The plain bytes so far: the command, or the answer.
+    plain: Vec<u8>,
+    upgraded: bool,
+    secured: H,
+}
+
+impl<H> StartTls<H> {
+    pub fn client(config: &ClientConfig, secured: H) -> StartTls<H> {
+        StartTls { side: Side::Client(config.clone()), plain: Vec::new(), upgraded: false, secured }
+    }
+
+    pub fn server(config: &ServerConfig, secured: H) -> StartTls<H> {
+        StartTls { side: Side::Server(config.clone()), plain: Vec::new(), upgraded: false, secured }
+    }
+}
+
+impl<H: SocketHandler> SocketHandler for StartTls<H> {
+    fn on_connect(&mut self, s: &mut Socket<'_>) {
+        if let Side::Client(_) = self.side {
+            s.write(b"STARTTLS\r\n");
+        }
+    }
+    fn on_data(&mut self, s: &mut Socket<'_>, data: &[u8]) {
+        if self.upgraded {
+            self.secured.on_data(s, data);
+            return;
+        }
+        self.plain.extend_from_slice(data);
+        let Some(at) = self.plain.windows(2).position(|w| w == b"\r\n") else { return };
+        self.upgraded = true;
+        let id = s.id();
+        match &self.side {
+            Side::Client(config) => {
+                assert_eq!(self.plain, b"OK\r\n");
+                netcore_tls::upgrade_client(s.lp(), id, config, "localhost").unwrap();
+            }
+            Side::Server(config) => {
+                assert_eq!(&self.plain[..at], b"STARTTLS");
+                // Plain, before the layer goes on; whatever came after the command is TLS already.
+                s.write(b"OK\r\n");
+                let head = self.plain.split_off(at + 2);
+                netcore_tls::upgrade_server(s.lp(), id, config, &head).unwrap();
+            }
+        }
+    }
+    fn on_secure(&mut self, s: &mut Socket<'_>) {
+        self.secured.on_secure(s);
+    }
+    fn on_end(&mut self, s: &mut Socket<'_>) {
+        self.secured.on_end(s);
+    }
+    fn on_error(&mut self, s: &mut Socket<'_>, e: &netcore_tcp::Error) {
+        self.secured.on_error(s, e);
+    }
+    fn on_close(&mut self, lp: &mut EventLoop, id: SocketId, had_error: bool) {
+        self.secured.on_close(lp, id, had_error);
     }
 }

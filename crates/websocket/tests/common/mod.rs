@@ -1,10 +1,9 @@
-//! What the loopback tests share: a server loop on its own thread, and Node `ws` from npm.
+//! What the loopback tests share: a server loop on its own thread, and a raw client's handshake.
+//! (Node `ws` from npm is `netcore_testkit::node_ws`.)
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -29,24 +28,6 @@ pub fn serve(setup: impl FnOnce(&mut EventLoop) -> String + Send + 'static) -> (
         thread.join().unwrap();
     };
     (addr, stop)
-}
-
-/// The `NODE_PATH` holding Node `ws` 8: `target/npm/node_modules` of the workspace, where
-/// `.ci/run` installs it; installed here with npm if it is missing.
-pub fn node_ws() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let prefix = root.join("target/npm");
-    let modules = prefix.join("node_modules");
-    if !modules.join("ws/package.json").exists() {
-        let status = Command::new("npm")
-            .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&prefix)
-            .arg("ws@8.23.0")
-            .status()
-            .expect("npm (Node's package manager) is needed for the Node ws tests");
-        assert!(status.success(), "npm install ws failed");
-    }
-    modules
 }
 
 /// A raw client's opening handshake (key `dGhlIHNhbXBsZSBub25jZQ==`, RFC 6455 §1.3), with
