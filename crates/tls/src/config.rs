@@ -26,10 +26,30 @@ pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(120);
 /// Client sessions remembered for resumption, per client configuration (rustls's default).
 pub const DEFAULT_SESSION_CACHE_SIZE: usize = 256;
 
-/// The crypto provider every configuration uses (ring).
+/// The crypto provider every configuration uses: ring, with AES-128-GCM first among the suites
+/// of each version, as browsers offer them. TLS 1.3's mandatory suite, TLS_AES_128_GCM_SHA256
+/// (RFC 8446 §9.1), costs least: ten AES rounds instead of fourteen, and SHA-256, which CPUs with
+/// SHA extensions compute several times faster than SHA-384, for the handshake's transcript and
+/// key schedule.
 pub(crate) fn provider() -> Arc<CryptoProvider> {
     static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
-    PROVIDER.get_or_init(|| Arc::new(rustls::crypto::ring::default_provider())).clone()
+    PROVIDER
+        .get_or_init(|| {
+            use rustls::CipherSuite as C;
+            let mut provider = rustls::crypto::ring::default_provider();
+            provider.cipher_suites.sort_by_key(|s| {
+                let tls12 = matches!(s, rustls::SupportedCipherSuite::Tls12(_));
+                let aes128 = matches!(
+                    s.suite(),
+                    C::TLS13_AES_128_GCM_SHA256
+                        | C::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+                        | C::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+                );
+                (tls12, !aes128)
+            });
+            Arc::new(provider)
+        })
+        .clone()
 }
 
 /// A TLS protocol version.
@@ -182,6 +202,10 @@ pub struct ServerOptions {
     /// Connections that have not completed their handshake by then are closed
     /// (`handshakeTimeout`, default [`DEFAULT_HANDSHAKE_TIMEOUT`]).
     pub handshake_timeout: Duration,
+    /// Pick the cipher suite by the server's order, AES-128-GCM first, rather than the client's
+    /// (`honorCipherOrder`, default true). Every suite offered is strong; the server's order only
+    /// picks the cheapest the client accepts.
+    pub honor_cipher_order: bool,
 }
 
 impl Default for ServerOptions {
@@ -195,6 +219,7 @@ impl Default for ServerOptions {
             reject_unauthorized: true,
             ca: Vec::new(),
             session_tickets: true,
+            honor_cipher_order: true,
             min_version: Version::Tls12,
             max_version: Version::Tls13,
             handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
@@ -270,6 +295,7 @@ impl ServerOptions {
         };
         let mut config = builder.with_cert_resolver(Arc::new(resolver));
         config.alpn_protocols = self.alpn_protocols.clone();
+        config.ignore_client_order = self.honor_cipher_order;
         if self.session_tickets {
             config.ticketer =
                 rustls::crypto::ring::Ticketer::new().map_err(|e| Error::Config { reason: e.to_string() })?;
@@ -571,7 +597,17 @@ impl ServerCertVerifier for AcceptAnyServer {
 
 #[cfg(test)]
 mod tests {
-    use super::name_matches;
+    use super::{name_matches, provider};
+    use rustls::CipherSuite as C;
+
+    #[test]
+    fn aes_128_gcm_leads_each_version() {
+        let suites: Vec<C> = provider().cipher_suites.iter().map(|s| s.suite()).collect();
+        assert_eq!(suites[0], C::TLS13_AES_128_GCM_SHA256);
+        let first12 = suites.iter().position(|s| !format!("{s:?}").starts_with("TLS13")).unwrap();
+        assert!(suites[..first12].iter().all(|s| format!("{s:?}").starts_with("TLS13")));
+        assert!(format!("{:?}", suites[first12]).contains("AES_128_GCM"));
+    }
 
     #[test]
     fn wildcards_cover_one_label() {
