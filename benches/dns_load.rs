@@ -159,25 +159,5 @@ fn run(cfg: &Config) -> Result<String, LoadError> {
 }
 
 fn main() -> ExitCode {
-    let cfg = match Config::parse(std::env::args().skip(1)) {
-        Ok(cfg) => cfg,
-        Err(msg) if msg == USAGE => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(msg) => {
-            eprintln!("dns_load: {msg}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    match run(&cfg) {
-        Ok(line) => {
-            println!("{line}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("dns_load: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::main_with("dns_load", USAGE, Config::parse, run)
 }

@@ -54,3 +54,58 @@ pub fn describe(e: &io::Error) -> String {
         e.to_string()
     }
 }
+
+/// What a run gives back: its summary line, and whether the run succeeded.
+pub trait Outcome {
+    /// The line to print on stdout and the success flag.
+    fn into_line(self) -> (String, bool);
+}
+
+impl Outcome for String {
+    fn into_line(self) -> (String, bool) {
+        (self, true)
+    }
+}
+
+impl Outcome for (String, bool) {
+    fn into_line(self) -> (String, bool) {
+        self
+    }
+}
+
+/// Every load tool's `main`: parses the arguments with `parse` (`Err(usage)` for `--help` prints
+/// the usage and succeeds; any other error prints it with the usage and exits 2), runs `run`, and
+/// prints its summary line on stdout or its error on stderr.
+pub fn main_with<C, O: Outcome>(
+    name: &str,
+    usage: &str,
+    parse: impl FnOnce(std::iter::Skip<std::env::Args>) -> Result<C, String>,
+    run: impl FnOnce(&C) -> Result<O, LoadError>,
+) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    let cfg = match parse(std::env::args().skip(1)) {
+        Ok(cfg) => cfg,
+        Err(msg) if msg == usage => {
+            println!("{usage}");
+            return ExitCode::SUCCESS;
+        }
+        Err(msg) => {
+            eprintln!("{name}: {msg}\n{usage}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&cfg).map(Outcome::into_line) {
+        Ok((summary, ok)) => {
+            println!("{summary}");
+            if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("{name}: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

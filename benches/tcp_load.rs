@@ -420,27 +420,7 @@ fn read_side(
 }
 
 fn main() -> ExitCode {
-    let cfg = match Config::parse(std::env::args().skip(1)) {
-        Ok(cfg) => cfg,
-        Err(msg) if msg == USAGE => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(msg) => {
-            eprintln!("tcp_load: {msg}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    match run(&cfg) {
-        Ok(summary) => {
-            println!("{summary}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("tcp_load: error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::main_with("tcp_load", USAGE, Config::parse, run)
 }
 
 #[cfg(test)]

@@ -571,31 +571,7 @@ fn socket_side(
 }
 
 fn main() -> ExitCode {
-    let cfg = match Config::parse(std::env::args().skip(1)) {
-        Ok(cfg) => cfg,
-        Err(msg) if msg == USAGE => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(msg) => {
-            eprintln!("udp_load: {msg}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    match run(&cfg) {
-        Ok((summary, all_matched)) => {
-            println!("{summary}");
-            if all_matched {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
-        }
-        Err(e) => {
-            eprintln!("udp_load: error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::main_with("udp_load", USAGE, Config::parse, run)
 }
 
 #[cfg(test)]

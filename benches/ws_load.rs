@@ -670,27 +670,7 @@ fn run(cfg: &Config) -> Result<String, LoadError> {
 }
 
 fn main() -> ExitCode {
-    let cfg = match Config::parse(std::env::args().skip(1)) {
-        Ok(cfg) => cfg,
-        Err(msg) if msg == USAGE => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(msg) => {
-            eprintln!("ws_load: {msg}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    match run(&cfg) {
-        Ok(summary) => {
-            println!("{summary}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("ws_load: error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::main_with("ws_load", USAGE, Config::parse, run)
 }
 
 #[cfg(test)]
