@@ -5,6 +5,7 @@
 //! ```text
 //!  connect(url) ─► WebSocketId at once ─► TCP connect ─► GET /path HTTP/1.1 … Sec-WebSocket-Key
 //!  response head (≤ Limits) ─► parse_response ─► verify_response (accept key, protocol, deflate)
+//!    ├─ 1xx but 101 (100 Continue, 103 Early Hints) ─► skipped, the next head is parsed
 //!    ├─ 101 as asked ─► on_open, frames (the bytes after the head first) ─► … ─► on_close(code)
 //!    └─ anything else ─► on_error (ECONNREFUSED, WS_ERR_UNEXPECTED_RESPONSE, timeout…) ─► on_close(1006)
 //! ```
@@ -370,14 +371,22 @@ fn response(lp: &mut EventLoop, handle: HandleId, socket: SocketId, data: &[u8])
     if !data.contains(&b'\n') && o.head.len() <= o.limits.max_header_size {
         return;
     }
-    let verdict = match parse_response(&o.head, &o.limits) {
-        Ok(None) => return,
-        Err(e) => Err(Error::InvalidResponse(e)),
-        Ok(Some((len, head))) => {
-            let protocols: Vec<&str> = o.protocols.iter().map(String::as_str).collect();
-            match verify_response(&head, &o.key, &protocols, o.deflate.as_ref()) {
-                Ok(accepted) => Ok((len, accepted)),
-                Err(e) => Err(Error::Handshake(e)),
+    let verdict = loop {
+        match parse_response(&o.head, &o.limits) {
+            Ok(None) => return,
+            Err(e) => break Err(Error::InvalidResponse(e)),
+            // RFC 9110 §15.2: a client must be able to parse one or more 1xx responses before
+            // the final one (100 Continue, 103 Early Hints…): skipped, each head within the
+            // limits. `101` is the final answer to an upgrade (§15.2.2).
+            Ok(Some((len, head))) if is_interim(head.status()) => {
+                let _ = o.head.split_to(len);
+            }
+            Ok(Some((len, head))) => {
+                let protocols: Vec<&str> = o.protocols.iter().map(String::as_str).collect();
+                break match verify_response(&head, &o.key, &protocols, o.deflate.as_ref()) {
+                    Ok(accepted) => Ok((len, accepted)),
+                    Err(e) => Err(Error::Handshake(e)),
+                };
             }
         }
     };
@@ -408,6 +417,11 @@ fn response(lp: &mut EventLoop, handle: HandleId, socket: SocketId, data: &[u8])
     if let Some(ws) = ws {
         conn::start(lp, ws, &rest);
     }
+}
+
+/// An informational (1xx) status other than `101`: an interim response the client skips.
+fn is_interim(status: u16) -> bool {
+    (100..200).contains(&status) && status != 101
 }
 
 /// The socket closed before the handshake succeeded: the application hears why.

@@ -86,6 +86,8 @@ pub(crate) struct Conn {
     reading_paused: bool,
     /// The agreed subprotocol.
     protocol: Option<String>,
+    /// The agreed `Sec-WebSocket-Extensions` value (`ws.extensions`), `None` without any.
+    extensions: Option<String>,
     /// This connection keeps compression history (counted in [`DeflatePool::takeover`]).
     takeover: bool,
     /// A fragmented send in progress: whether it is compressed.
@@ -128,6 +130,7 @@ pub(crate) fn create(
         opening: false,
         reading_paused: false,
         protocol: setup.protocol,
+        extensions: extensions_value(setup.deflate.as_ref()),
         takeover,
         sending_fragments: None,
         heartbeat: None,
@@ -140,6 +143,16 @@ pub(crate) fn create(
     // The handle only holds state: the socket is what keeps the loop alive.
     lp.unref_handle(id.0);
     (id, WsSocket { id })
+}
+
+/// The `Sec-WebSocket-Extensions` value for what was agreed: the server's answer (RFC 7692
+/// §7.1), written the way our server writes it (the same on both sides of our own connections).
+fn extensions_value(deflate: Option<&(DeflateParams, usize, u8)>) -> Option<String> {
+    let (params, _, _) = deflate?;
+    let mut value = Vec::new();
+    params.write_response(&mut value);
+    // Only tokens, `;`, `=` and spaces.
+    String::from_utf8(value).ok()
 }
 
 /// The session and, when agreed, the compressor and inflater (RFC 7692 §7.1: each side's own
@@ -190,6 +203,7 @@ pub(crate) fn open(
     protocol: Option<String>,
 ) -> Option<WsSocket> {
     let c = get(lp, id)?;
+    c.extensions = extensions_value(deflate.as_ref());
     let (session, deflate) = engine(c.session.role(), *c.session.config(), deflate);
     c.session = session;
     let takeover = deflate.as_ref().is_some_and(Deflate::keeps_history);
@@ -580,6 +594,16 @@ impl WebSocketId {
     /// Whether permessage-deflate was agreed (`ws.extensions` names it).
     pub fn is_compressed(self, lp: &EventLoop) -> bool {
         lp.handle::<Conn>(self.0).is_some_and(|c| c.deflate.is_some())
+    }
+
+    /// The extensions agreed in the handshake (`ws.extensions`, as the browser's
+    /// `WebSocket.extensions`): the `Sec-WebSocket-Extensions` value with the agreed
+    /// parameters, e.g. `permessage-deflate; client_max_window_bits=15`; `None` when none was
+    /// agreed (and on a client until `on_open`). Both ends of a connection report the same
+    /// parameters: the server's answer, in our server's order (no-context-takeover flags, then
+    /// window sizes), whatever order a server wrote them in.
+    pub fn extensions(self, lp: &EventLoop) -> Option<&str> {
+        lp.handle::<Conn>(self.0).and_then(|c| c.extensions.as_deref())
     }
 
     /// Sends a Ping (at most 125 bytes).

@@ -1,7 +1,8 @@
 //! netcore-websocket: WebSocket (RFC 6455) with permessage-deflate (RFC 7692), Node `ws`'s
 //! counterpart: a sans-IO core ([`proto`]) and its binding to the netcore loop — a server
 //! ([`server`], standalone or on a `netcore-http1` server's `upgrade` event, `ws`'s `noServer`
-//! mode) and a client ([`client`], `new WebSocket(url)`).
+//! mode, with a [`server::Router`] for several paths) and a client ([`client`],
+//! `new WebSocket(url)`).
 //!
 //! ```text
 //!  http1 upgrade ─► handshake (§4: key, version, subprotocol, permessage-deflate offer) ─► 101

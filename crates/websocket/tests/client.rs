@@ -14,7 +14,7 @@ use netcore_http1::proto::RequestHead;
 use netcore_tcp::{Socket, SocketHandler};
 use netcore_websocket::client::{connect, ClientOptions};
 use netcore_websocket::proto::deflate::Inflater;
-use netcore_websocket::proto::extension::{DeflateConfig, DirectionParams};
+use netcore_websocket::proto::extension::{DeflateConfig, DirectionParams, WindowBits};
 use netcore_websocket::proto::handshake::{accept_key, HandshakeError};
 use netcore_websocket::server::{listen, ServerOptions};
 use netcore_websocket::{Error, WebSocket, WebSocketHandler};
@@ -535,4 +535,116 @@ fn an_oversized_response_head_is_refused() {
         (line, false)
     });
     assert!(matches!(log[0], Seen::Error("HPE_HEADER_OVERFLOW", _)), "{log:?}");
+}
+
+#[test]
+fn informational_responses_before_the_101_are_skipped() {
+    // RFC 9110 §15.2: 103 Early Hints and 100 Continue are interim; the 101 is the answer, and
+    // the server's first frame ("hi") follows it in the same packet.
+    let (log, _, frames) = against_raw_peer(ClientOptions::default(), Some(b"yo".to_vec()), |_, accept| {
+        let mut out = b"HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\nHTTP/1.1 100 Continue\r\n\r\n".to_vec();
+        out.extend_from_slice(&switching(accept, ""));
+        out.extend_from_slice(&[0x81, 0x02, b'h', b'i']);
+        (out, false)
+    });
+    assert_eq!(log, [Seen::Open, Seen::Message(b"hi".to_vec(), false), Seen::Close(1006, Vec::new())]);
+    assert_eq!(frames, [(0x81, b"yo".to_vec()), (0x88, vec![0x03, 0xe8])]);
+}
+
+#[test]
+fn an_informational_response_is_not_the_answer() {
+    // After the interim responses, a final status other than 101 is still unexpected.
+    let (log, _, _) = against_raw_peer(ClientOptions::default(), None, |_, _| {
+        (
+            b"HTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n".to_vec(),
+            false,
+        )
+    });
+    let status = HandshakeError::UnexpectedResponse { status: 403 };
+    assert_eq!(log, [error(&Error::Handshake(status)), Seen::Close(1006, Vec::new())]);
+    // Nothing but interim responses, then the server hangs up.
+    let (log, _, _) = against_raw_peer(ClientOptions::default(), None, |_, _| {
+        (b"HTTP/1.1 100 Continue\r\n\r\n".to_vec(), true)
+    });
+    assert_eq!(log, [error(&Error::SocketHangUp), Seen::Close(1006, Vec::new())]);
+}
+
+/// What `extensions` reports on one end once open; closes the connection (the client side).
+struct Extensions {
+    seen: Rc<RefCell<Vec<Option<String>>>>,
+    close: bool,
+    finish: Option<Finish>,
+}
+
+impl WebSocketHandler for Extensions {
+    fn on_open(&mut self, ws: &mut WebSocket<'_>) {
+        let id = ws.id();
+        self.seen.borrow_mut().push(id.extensions(ws.lp()).map(str::to_owned));
+        assert_eq!(id.is_compressed(ws.lp()), id.extensions(ws.lp()).is_some());
+        if self.close {
+            ws.close(1000, "").unwrap();
+        }
+    }
+
+    fn on_message(&mut self, _ws: &mut WebSocket<'_>, _data: Bytes, _is_binary: bool) {}
+
+    fn on_close(&mut self, lp: &mut EventLoop, _code: u16, _reason: &[u8]) {
+        if let Some(finish) = self.finish.take() {
+            finish(lp);
+        }
+    }
+}
+
+/// The `extensions` the server's and the client's connections report.
+fn agreed_extensions(server: Option<DeflateConfig>, client: Option<DeflateConfig>) -> Vec<Option<String>> {
+    let mut lp = new_loop();
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let mut options = ServerOptions::default();
+    options.deflate = server;
+    let server_seen = seen.clone();
+    let server = listen(&mut lp, "127.0.0.1:0", options, move |_: &RequestHead| Extensions {
+        seen: server_seen.clone(),
+        close: false,
+        finish: None,
+    })
+    .unwrap();
+    let url = format!("ws://{}/", server.address(&lp).unwrap());
+    let mut client_options = ClientOptions::default();
+    client_options.deflate = client;
+    let id = connect(
+        &mut lp,
+        &url,
+        client_options,
+        Extensions { seen: seen.clone(), close: true, finish: Some(Box::new(move |lp| server.close(lp))) },
+    )
+    .unwrap();
+    // Nothing is agreed before the handshake.
+    assert_eq!(id.extensions(&lp), None);
+    lp.run().unwrap();
+    let seen = seen.borrow().clone();
+    seen
+}
+
+#[test]
+fn extensions_name_what_was_agreed_on_both_sides() {
+    // The server's answer to Node `ws`'s default offer, the same on both ends (server first:
+    // its `on_open` runs once it wrote the 101).
+    let deflate = Some("permessage-deflate".to_owned());
+    assert_eq!(
+        agreed_extensions(Some(DeflateConfig::default()), Some(DeflateConfig::default())),
+        [deflate.clone(), deflate]
+    );
+    let mut server = DeflateConfig::default();
+    server.server_no_context_takeover = true;
+    server.client_max_window_bits = WindowBits::new(10);
+    assert_eq!(
+        agreed_extensions(Some(server), Some(DeflateConfig::default())),
+        [
+            Some("permessage-deflate; server_no_context_takeover; client_max_window_bits=10".to_owned()),
+            Some("permessage-deflate; server_no_context_takeover; client_max_window_bits=10".to_owned()),
+        ]
+    );
+    // Nothing agreed: the server declines, or the client offers nothing.
+    assert_eq!(agreed_extensions(None, Some(DeflateConfig::default())), [None, None]);
+    assert_eq!(agreed_extensions(Some(DeflateConfig::default()), None), [None, None]);
 }
