@@ -13,9 +13,7 @@
 //! (`ECONNREFUSED`) and the next one tried. Names are tried with the search domains of
 //! `resolv.conf` as glibc does; answers carry their TTLs.
 
-use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hasher};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
@@ -105,25 +103,9 @@ struct State {
     by_id: Vec<HashMap<u16, u64>>,
     queries: HashMap<u64, Query>,
     next_query: u64,
-    rng: Rng,
+    /// Query IDs must be unpredictable to an off-path attacker (RFC 5452 §9.2).
+    rng: netcore::rng::Rng,
     cache: Option<HashMap<(Name, RecordType), (Instant, Records)>>,
-}
-
-/// A small fast generator (wyrand), seeded from the OS through std's random hash keys: query IDs
-/// need to be unpredictable to an off-path attacker (RFC 5452 §9.2), not cryptographic.
-struct Rng(u64);
-
-impl Rng {
-    fn new() -> Rng {
-        let mut h = RandomState::new().build_hasher();
-        h.write_u64(0x6e65_7463_6f72_6521);
-        Rng(h.finish())
-    }
-    fn next_u16(&mut self) -> u16 {
-        self.0 = self.0.wrapping_add(0xa076_1d64_78bd_642f);
-        let t = u128::from(self.0) * u128::from(self.0 ^ 0xe703_7ed1_a0b4_28db);
-        ((t >> 64) as u64 ^ t as u64) as u16
-    }
 }
 
 /// A resolver on a loop (Node's `dns.Resolver`). `Copy`: a handle to state the loop keeps.
@@ -172,7 +154,7 @@ impl Resolver {
             by_id: vec![HashMap::new(); n],
             queries: HashMap::new(),
             next_query: 0,
-            rng: Rng::new(),
+            rng: netcore::rng::Rng::from_entropy(),
             cache: options.cache.then(HashMap::new),
         };
         let hid = lp.insert_handle(st, no_ready);
@@ -308,9 +290,9 @@ fn send(lp: &mut EventLoop, r: Resolver, q: u64) {
     if st.by_id[server].len() > usize::from(u16::MAX) {
         return fail_server(lp, r, q, Code::Io);
     }
-    let mut id = st.rng.next_u16();
+    let mut id = st.rng.next_u64() as u16;
     while st.by_id[server].contains_key(&id) {
-        id = st.rng.next_u16();
+        id = st.rng.next_u64() as u16;
     }
     let Some(query) = st.queries.get_mut(&q) else { return };
     let message = Message::query(id, query.names[query.name_index].clone(), query.rtype, true, edns);

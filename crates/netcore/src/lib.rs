@@ -8,6 +8,7 @@ pub mod framing;
 pub mod lookup;
 mod pool;
 mod remote;
+pub mod rng;
 mod slab;
 pub mod stream;
 pub mod timer;

@@ -5,14 +5,10 @@
 //! generator is seeded from the OS's per-process random state by [`MaskRng::from_entropy`] and
 //! its output is not exposed to the page-level sender. It is not a cryptographic generator.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
-
-/// wyrand: 64-bit state, one multiply per output; passes BigCrush, plenty for masks.
+/// The generator behind masking and handshake keys: [`netcore::rng::Rng`] (wyrand), with the
+/// shapes the protocol wants.
 #[derive(Debug, Clone)]
-pub struct MaskRng {
-    state: u64,
-}
+pub struct MaskRng(netcore::rng::Rng);
 
 impl MaskRng {
     /// A generator with a fixed seed (tests, benches).
@@ -23,34 +19,27 @@ impl MaskRng {
     /// assert_eq!(a.next_u64(), b.next_u64());
     /// ```
     pub fn new(seed: u64) -> Self {
-        Self { state: seed }
+        Self(netcore::rng::Rng::new(seed))
     }
 
-    /// A generator seeded from the standard library's per-process random keys (from the OS).
+    /// A generator seeded from the OS.
     pub fn from_entropy() -> Self {
-        let mut h = RandomState::new().build_hasher();
-        h.write_u64(0x6a09_e667_f3bc_c909);
-        Self::new(h.finish())
+        Self(netcore::rng::Rng::from_entropy())
     }
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0xa076_1d64_78bd_642f);
-        let t = u128::from(self.state) * u128::from(self.state ^ 0xe703_7ed1_a0b4_28db);
-        ((t >> 64) as u64) ^ (t as u64)
+        self.0.next_u64()
     }
 
-    /// A fresh 4-byte masking key (RFC 6455 §5.3).
+    /// A 4-byte masking key (RFC 6455 §5.3).
     pub fn mask(&mut self) -> [u8; 4] {
         (self.next_u64() as u32).to_ne_bytes()
     }
 
-    /// Fills `out` with random bytes (the 16 bytes of a `Sec-WebSocket-Key`).
+    /// Fills `out` with random bytes (a handshake key's 16-byte nonce).
     pub fn fill(&mut self, out: &mut [u8]) {
-        for chunk in out.chunks_mut(8) {
-            let bytes = self.next_u64().to_le_bytes();
-            chunk.copy_from_slice(&bytes[..chunk.len()]);
-        }
+        self.0.fill(out)
     }
 }
 
