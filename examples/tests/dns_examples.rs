@@ -4,16 +4,12 @@
 #![allow(clippy::unwrap_used)]
 
 use std::net::{SocketAddr, UdpSocket};
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use netcore_testkit::Unbound;
 
-fn example(name: &str) -> PathBuf {
-    // target/<profile>/deps/dns_examples-HASH → target/<profile>/examples/NAME
-    let exe = std::env::current_exe().unwrap();
-    exe.parent().unwrap().parent().unwrap().join("examples").join(name)
-}
+mod common;
+use common::example;
 
 /// Runs an example under `timeout` (no test waits forever on a stuck child).
 fn run(name: &str, args: &[&str]) -> Output {

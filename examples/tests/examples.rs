@@ -5,31 +5,13 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-fn example(name: &str) -> PathBuf {
-    // target/<profile>/deps/examples-HASH → target/<profile>/examples/NAME
-    let exe = std::env::current_exe().unwrap();
-    exe.parent().unwrap().parent().unwrap().join("examples").join(name)
-}
-
-/// A running example server, killed on drop.
-struct Server(Child, String);
+mod common;
+use common::{example, Server};
 
 impl Server {
-    fn start(name: &str) -> Server {
-        Server::start_with(name, &["0"])
-    }
-    /// Starts `name` with these arguments (one of them port 0).
-    fn start_with(name: &str, args: &[&str]) -> Server {
-        let mut child = Command::new(example(name)).args(args).stdout(Stdio::piped()).spawn().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let addr =
-            line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{name} printed {line:?}"));
-        Server(child, addr.to_string())
-    }
     /// The server process's resident memory (`VmRSS`), in KiB.
     fn rss_kib(&self) -> u64 {
         rss_kib(self.0.id())
@@ -42,13 +24,6 @@ impl Server {
         let s = TcpStream::connect(&self.1).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         s
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 
@@ -818,19 +793,7 @@ origin.listen(0, '127.0.0.1', async () => {
 #[test]
 fn ws_client_sends_stdin_lines_to_ws_echo_and_prints_the_echoes() {
     let server = Server::start("ws_echo");
-    let mut client = Command::new(example("ws_client"))
-        .arg(format!("ws://{}/", server.1))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    client.stdin.take().unwrap().write_all("hello\nwörld\n".as_bytes()).unwrap();
-    // stdin's end closes the connection with 1000; the client exits once the server answered.
-    let out = client.wait_with_output().unwrap();
-    assert!(out.status.success(), "{out:?}");
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), "hello\nwörld\n");
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    common::ws_client_echoes(&format!("ws://{}/", server.1), &[]);
 }
 
 #[test]

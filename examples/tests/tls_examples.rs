@@ -8,7 +8,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -16,11 +16,8 @@ use bytes::Bytes;
 use netcore::EventLoop;
 use netcore_websocket::WebSocket;
 
-fn example(name: &str) -> PathBuf {
-    // target/<profile>/deps/tls_examples-HASH → target/<profile>/examples/NAME
-    let exe = std::env::current_exe().unwrap();
-    exe.parent().unwrap().parent().unwrap().join("examples").join(name)
-}
+mod common;
+use common::example;
 
 /// A scratch directory of this test process.
 fn scratch(name: &str) -> PathBuf {
@@ -29,47 +26,34 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// A running example server, killed on drop: its address and, when it made its own certificate,
-/// the fingerprint it printed.
+/// A running example server (killed on drop) and, when it made its own certificate, the
+/// fingerprint it printed.
 struct Server {
-    child: Child,
-    addr: String,
+    server: common::Server,
     fingerprint: Option<String>,
 }
 
 impl Server {
     /// Starts `name` with port 0 and `args`.
     fn start(name: &str, args: &[&str]) -> Server {
-        let mut child = Command::new(example(name))
-            .arg("0")
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let addr =
-            line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{name} printed {line:?}"));
+        let mut server =
+            common::Server::spawn(Command::new(example(name)).arg("0").args(args).stderr(Stdio::piped()));
         // The certificate is made (and its fingerprint printed) before the server listens.
         let fingerprint = (!args.contains(&"--cert")).then(|| {
             let mut line = String::new();
-            BufReader::new(child.stderr.take().unwrap()).read_line(&mut line).unwrap();
+            BufReader::new(server.0.stderr.take().unwrap()).read_line(&mut line).unwrap();
             let prefix = "self-signed certificate for localhost, 127.0.0.1: SHA-256 ";
             line.trim().strip_prefix(prefix).unwrap_or_else(|| panic!("{name} printed {line:?}")).to_string()
         });
-        Server { child, addr: addr.to_string(), fingerprint }
+        Server { server, fingerprint }
+    }
+
+    fn addr(&self) -> &str {
+        &self.server.1
     }
 
     fn port(&self) -> &str {
-        self.addr.rsplit_once(':').unwrap().1
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.server.port()
     }
 }
 
@@ -109,7 +93,7 @@ fn openssl_fingerprint(pem: &Path) -> String {
 fn tls_echo_echoes_what_openssl_s_client_sends() {
     let server = Server::start("tls_echo", &[]);
     let mut client = Command::new("timeout")
-        .args(["30", "openssl", "s_client", "-brief", "-connect", &server.addr])
+        .args(["30", "openssl", "s_client", "-brief", "-connect", server.addr()])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -131,7 +115,7 @@ fn tls_echo_echoes_what_openssl_s_client_sends() {
     // The certificate shown is the one whose fingerprint the server printed.
     let dir = scratch("tls-echo");
     let cert = dir.join("shown.pem");
-    std::fs::write(&cert, presented_certificate(&server.addr)).unwrap();
+    std::fs::write(&cert, presented_certificate(server.addr())).unwrap();
     assert_eq!(Some(openssl_fingerprint(&cert)), server.fingerprint);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -194,7 +178,7 @@ fn https_get_trusts_https_hellos_certificate_once_its_fingerprint_is_checked() {
     let server = Server::start("https_hello", &[]);
     let dir = scratch("fingerprint");
     let cert = dir.join("shown.pem");
-    std::fs::write(&cert, presented_certificate(&server.addr)).unwrap();
+    std::fs::write(&cert, presented_certificate(server.addr())).unwrap();
     assert_eq!(Some(openssl_fingerprint(&cert)), server.fingerprint, "not the certificate the server made");
     let cert = cert.to_str().unwrap();
     // A self-signed certificate is its own CA; it names localhost and 127.0.0.1.
@@ -249,20 +233,7 @@ fn ws_client_speaks_wss_with_a_ca() {
     let (port, stop) = wss_echo(&dir);
     let url = format!("wss://localhost:{port}/");
     let ca = dir.join("ca.pem");
-    let mut client = Command::new("timeout")
-        .args(["30"])
-        .arg(example("ws_client"))
-        .args([url.as_str(), "--cacert", ca.to_str().unwrap()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    client.stdin.take().unwrap().write_all("hello\nwörld\n".as_bytes()).unwrap();
-    let out = client.wait_with_output().unwrap();
-    assert!(out.status.success(), "{out:?}");
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), "hello\nwörld\n");
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    common::ws_client_echoes(&url, &["--cacert", ca.to_str().unwrap()]);
     // Without the CA: the handshake fails with Node's code.
     let out = output(example("ws_client"), &[&url]);
     assert!(!out.status.success());
