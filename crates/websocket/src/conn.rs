@@ -59,6 +59,19 @@ impl Deflate {
     fn keeps_history(&self) -> bool {
         !self.compressor.params().no_context_takeover || !self.inflater.params().no_context_takeover
     }
+
+    /// After a compressed send: a buffer grown by one large message is not kept for the next.
+    fn release_scratch(&mut self) {
+        if self.scratch.capacity() > 64 * 1024 {
+            self.scratch = Vec::new();
+        }
+    }
+}
+
+/// Whether a connection with `deflate` keeps compression history (counted in
+/// [`DeflatePool::takeover`]).
+fn keeps_history(deflate: &Option<Deflate>) -> bool {
+    deflate.as_ref().is_some_and(Deflate::keeps_history)
 }
 
 pub(crate) struct Conn {
@@ -88,10 +101,6 @@ pub(crate) struct Conn {
     protocol: Option<String>,
     /// The agreed `Sec-WebSocket-Extensions` value (`ws.extensions`), `None` without any.
     extensions: Option<String>,
-    /// This connection keeps compression history (counted in [`DeflatePool::takeover`]).
-    takeover: bool,
-    /// A fragmented send in progress: whether it is compressed.
-    sending_fragments: Option<bool>,
     /// The heartbeat's timer, and whether its last Ping is still unanswered.
     heartbeat: Option<TimerId>,
     awaiting_pong: bool,
@@ -112,7 +121,7 @@ pub(crate) fn create(
     handler: Box<dyn WebSocketHandler>,
 ) -> (WebSocketId, WsSocket) {
     let (session, deflate) = engine(setup.role, setup.config, setup.deflate);
-    let takeover = deflate.as_ref().is_some_and(Deflate::keeps_history);
+    let takeover = keeps_history(&deflate);
     let conn = Conn {
         session,
         socket,
@@ -131,8 +140,6 @@ pub(crate) fn create(
         reading_paused: false,
         protocol: setup.protocol,
         extensions: extensions_value(setup.deflate.as_ref()),
-        takeover,
-        sending_fragments: None,
         heartbeat: None,
         awaiting_pong: false,
     };
@@ -206,11 +213,10 @@ pub(crate) fn open(
     c.extensions = extensions_value(deflate.as_ref());
     let (session, deflate) = engine(c.session.role(), *c.session.config(), deflate);
     c.session = session;
-    let takeover = deflate.as_ref().is_some_and(Deflate::keeps_history);
+    let takeover = keeps_history(&deflate);
     c.deflate = deflate;
     c.opening = false;
     c.protocol = protocol;
-    c.takeover = takeover;
     if takeover {
         DeflatePool::of(lp).takeover += 1;
     }
@@ -229,7 +235,7 @@ fn remove(lp: &mut EventLoop, id: WebSocketId) -> Option<Remains> {
     let c = get(lp, id)?;
     let timers = [c.close_timer.take(), c.heartbeat.take()];
     let out = (c.handler.take(), c.close_code, std::mem::take(&mut c.close_reason));
-    let takeover = c.takeover;
+    let takeover = keeps_history(&c.deflate);
     for t in timers.into_iter().flatten() {
         lp.clear_timer(t);
     }
@@ -368,8 +374,9 @@ fn inflate(
     if let Some(state) = pooled {
         let _ = d.inflater.attach_state(state);
     }
-    d.scratch.clear();
-    let result = d.inflater.inflate(data, &mut d.scratch);
+    // Inflated into its own buffer, which becomes the message: no copy, nothing kept.
+    let mut message = Vec::new();
+    let result = d.inflater.inflate(data, &mut message);
     let spare = d.inflater.detach_state();
     let result = result.map_err(|e| match e {
         crate::proto::deflate::DeflateError::MessageTooBig { size, max } => {
@@ -383,9 +390,9 @@ fn inflate(
     });
     let result = result.and_then(|()| {
         if text {
-            utf8::validate(&d.scratch).map_err(|e| crate::proto::Error::InvalidUtf8 { offset: e.offset })?;
+            utf8::validate(&message).map_err(|e| crate::proto::Error::InvalidUtf8 { offset: e.offset })?;
         }
-        Ok(Bytes::copy_from_slice(&d.scratch))
+        Ok(Bytes::from(message))
     });
     if let Some(state) = spare {
         DeflatePool::of(lp).give_inflater(state);
@@ -497,12 +504,19 @@ impl WebSocketId {
             return false;
         }
         let kind = if is_binary { MessageKind::Binary } else { MessageKind::Text };
-        let compressed = c.deflate.as_ref().is_some_and(|d| data.len() >= d.threshold)
-            && c.sending_fragments.is_none()
-            && compress(lp, self, data, true);
+        let wants_compression = c.deflate.as_ref().is_some_and(|d| data.len() >= d.threshold);
+        // Checked before compressing: a refused send must not advance the compressor.
+        if c.session.can_send(wants_compression).is_err() {
+            return false;
+        }
+        let compressed = wants_compression && compress(lp, self, data, true);
         let Some(c) = get(lp, self) else { return false };
-        let sent = match c.deflate.as_ref() {
-            Some(d) if compressed => c.session.send_compressed(kind, &d.scratch, &mut c.out),
+        let sent = match c.deflate.as_mut() {
+            Some(d) if compressed => {
+                let sent = c.session.send_compressed(kind, &d.scratch, &mut c.out);
+                d.release_scratch();
+                sent
+            }
             _ => c.session.send(kind, data, &mut c.out),
         };
         if sent.is_err() {
@@ -530,22 +544,27 @@ impl WebSocketId {
             return false;
         }
         let kind = if is_binary { MessageKind::Binary } else { MessageKind::Text };
-        let compressed = match c.sending_fragments {
-            Some(compressed) => compressed,
-            None => c.deflate.is_some(),
-        };
+        let compressed = c.session.sending_compressed().unwrap_or(c.deflate.is_some());
+        // Checked before compressing: a refused fragment must not advance the compressor, whose
+        // window the peer's inflater follows.
+        if c.session.can_send_fragment(kind, compressed).is_err() {
+            return false;
+        }
         if compressed && !compress(lp, self, data, last) {
             return false;
         }
         let Some(c) = get(lp, self) else { return false };
-        let sent = match c.deflate.as_ref() {
-            Some(d) if compressed => c.session.send_fragment_compressed(kind, &d.scratch, last, &mut c.out),
+        let sent = match c.deflate.as_mut() {
+            Some(d) if compressed => {
+                let sent = c.session.send_fragment_compressed(kind, &d.scratch, last, &mut c.out);
+                d.release_scratch();
+                sent
+            }
             _ => c.session.send_fragment(kind, data, last, &mut c.out),
         };
         if sent.is_err() {
             return false;
         }
-        c.sending_fragments = if last { None } else { Some(compressed) };
         flush(lp, self);
         self.below_high_water_mark(lp)
     }

@@ -41,6 +41,16 @@ impl WebSocketHandler for Streamer {
                 ws.ping(b"between").unwrap();
                 id.send_fragment(ws.lp(), b">", false, true);
             }
+            b"refused" => {
+                // Sends refused mid-message (a binary fragment, a whole message) must not reach
+                // the compressor: the last fragment repeats them, and would point back into
+                // bytes the peer's inflater never saw.
+                let id = ws.id();
+                id.send_fragment(ws.lp(), b"<", false, false);
+                assert!(!id.send_fragment(ws.lp(), REPEATED, true, false));
+                assert!(!id.send(ws.lp(), REPEATED, false));
+                id.send_fragment(ws.lp(), REPEATED, false, true);
+            }
             other => {
                 let other = other.to_vec();
                 ws.send(&other, false);
@@ -49,15 +59,18 @@ impl WebSocketHandler for Streamer {
     }
 }
 
-/// Sends "stream", records the messages, closes after the first.
+const REPEATED: &[u8] = b"a phrase long enough to be found again, a phrase long enough to be found again";
+
+/// Sends `request` ("stream" by default), records the messages, closes after the first.
 struct Reader {
     got: Rc<RefCell<Vec<Vec<u8>>>>,
     server: Option<netcore_http1::server::ServerId>,
+    request: &'static str,
 }
 
 impl WebSocketHandler for Reader {
     fn on_open(&mut self, ws: &mut WebSocket<'_>) {
-        ws.send_text("stream");
+        ws.send_text(self.request);
     }
     fn on_message(&mut self, ws: &mut WebSocket<'_>, data: Bytes, _is_binary: bool) {
         self.got.borrow_mut().push(data.to_vec());
@@ -79,12 +92,26 @@ fn a_fragmented_send_arrives_as_one_message_with_and_without_compression() {
         let server = listen(&mut lp, "127.0.0.1:0", options, |_head: &_| Streamer).unwrap();
         let url = format!("ws://{}/", server.address(&lp).unwrap());
         let got = Rc::new(RefCell::new(Vec::new()));
-        let reader = Reader { got: got.clone(), server: Some(server) };
+        let reader = Reader { got: got.clone(), server: Some(server), request: "stream" };
         connect(&mut lp, &url, ClientOptions::default(), reader).unwrap();
         lp.run().unwrap();
         let want = [b"<".to_vec(), vec![b'x'; 40_000], b">".to_vec()].concat();
         assert_eq!(*got.borrow(), [want], "deflate {deflate}");
     }
+}
+
+#[test]
+fn a_send_refused_mid_message_leaves_the_compressed_stream_intact() {
+    let mut lp = new_loop();
+    let mut options = ServerOptions::default();
+    options.deflate = Some(DeflateConfig::default());
+    let server = listen(&mut lp, "127.0.0.1:0", options, |_head: &_| Streamer).unwrap();
+    let url = format!("ws://{}/", server.address(&lp).unwrap());
+    let got = Rc::new(RefCell::new(Vec::new()));
+    let reader = Reader { got: got.clone(), server: Some(server), request: "refused" };
+    connect(&mut lp, &url, ClientOptions::default(), reader).unwrap();
+    lp.run().unwrap();
+    assert_eq!(*got.borrow(), [[b"<", REPEATED].concat()]);
 }
 
 /// A raw client past the opening handshake (no compression).

@@ -519,10 +519,7 @@ impl Session {
     /// [`Error::Closed`] after this side's Close, [`Error::MessageInProgress`] during a
     /// fragmented send, the fatal error of a failed session.
     pub fn send(&mut self, kind: MessageKind, payload: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
-        self.check_send()?;
-        if self.tx_message.is_some() {
-            return Err(Error::MessageInProgress);
-        }
+        self.can_send(false)?;
         self.write_frame(kind.opcode(), true, false, payload, out);
         Ok(())
     }
@@ -546,13 +543,7 @@ impl Session {
         payload: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
-        self.check_send()?;
-        if !self.config.rsv1_allowed {
-            return Err(Error::CompressionNotNegotiated);
-        }
-        if self.tx_message.is_some() {
-            return Err(Error::MessageInProgress);
-        }
+        self.can_send(true)?;
         self.write_frame(kind.opcode(), true, true, payload, out);
         Ok(())
     }
@@ -594,6 +585,44 @@ impl Session {
         self.fragment(TxMessage { kind, compressed: true }, payload, last, out)
     }
 
+    /// Whether [`send`](Self::send) (or [`send_compressed`](Self::send_compressed) when
+    /// `compressed`) would take a whole message now, without sending anything: an extension
+    /// layer checks this before it advances its compressor for a message that would be refused.
+    pub fn can_send(&self, compressed: bool) -> Result<(), Error> {
+        self.check_send()?;
+        if compressed && !self.config.rsv1_allowed {
+            return Err(Error::CompressionNotNegotiated);
+        }
+        match self.tx_message {
+            Some(_) => Err(Error::MessageInProgress),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether the next fragment of a `kind` message (compressed or not) would be taken now,
+    /// without sending anything; see [`can_send`](Self::can_send).
+    pub fn can_send_fragment(&self, kind: MessageKind, compressed: bool) -> Result<(), Error> {
+        self.fragment_frame(TxMessage { kind, compressed }).map(|_| ())
+    }
+
+    /// The fragmented message being sent, if one is: whether it is compressed.
+    pub fn sending_compressed(&self) -> Option<bool> {
+        self.tx_message.map(|m| m.compressed)
+    }
+
+    /// The opcode and RSV1 of `message`'s next fragment, or why it cannot be sent.
+    fn fragment_frame(&self, message: TxMessage) -> Result<(Opcode, bool), Error> {
+        self.check_send()?;
+        if message.compressed && !self.config.rsv1_allowed {
+            return Err(Error::CompressionNotNegotiated);
+        }
+        match self.tx_message {
+            None => Ok((message.kind.opcode(), message.compressed)),
+            Some(current) if current == message => Ok((Opcode::Continuation, false)),
+            Some(_) => Err(Error::FragmentMismatch),
+        }
+    }
+
     fn fragment(
         &mut self,
         message: TxMessage,
@@ -601,15 +630,7 @@ impl Session {
         last: bool,
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
-        self.check_send()?;
-        if message.compressed && !self.config.rsv1_allowed {
-            return Err(Error::CompressionNotNegotiated);
-        }
-        let (opcode, rsv1) = match self.tx_message {
-            None => (message.kind.opcode(), message.compressed),
-            Some(current) if current == message => (Opcode::Continuation, false),
-            Some(_) => return Err(Error::FragmentMismatch),
-        };
+        let (opcode, rsv1) = self.fragment_frame(message)?;
         self.write_frame(opcode, last, rsv1, payload, out);
         self.tx_message = if last { None } else { Some(message) };
         Ok(())
