@@ -342,6 +342,10 @@ fn receive(lp: &mut EventLoop, id: WebSocketId, data: &[u8]) {
     }
     if let Some(c) = get(lp, id) {
         c.dispatching = false;
+        // Messages took their bytes; a buffer a large frame grew is not kept while idle.
+        if c.input.is_empty() && c.input.capacity() > 64 * 1024 {
+            c.input = BytesMut::new();
+        }
     }
     flush(lp, id);
     // A peer that sends faster than it reads what it is owed (pongs, echoes) waits until it has

@@ -388,7 +388,9 @@ impl Session {
                     if frame.validate {
                         self.utf8.finish()?;
                     }
-                    let data = self.assembly.split().freeze();
+                    // The buffer goes with the message: none of a large message's capacity stays
+                    // behind with the session (an idle connection holds no peer-sized buffer).
+                    let data = std::mem::take(&mut self.assembly).freeze();
                     return Ok(Some(Event::Message { data, text, compressed }));
                 }
                 continue;
