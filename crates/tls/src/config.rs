@@ -290,7 +290,7 @@ impl ServerOptions {
         };
         let resolver = ServerCertResolver {
             default: self.identity.clone(),
-            by_name: self.sni.iter().map(|(n, i)| (n.to_ascii_lowercase(), i.clone())).collect(),
+            by_name: self.sni.clone(),
             callback: self.sni_callback.clone(),
         };
         let mut config = builder.with_cert_resolver(Arc::new(resolver));
@@ -348,22 +348,24 @@ impl fmt::Debug for ServerCertResolver {
     }
 }
 
-/// Whether `pattern` (a name or `*.suffix`) covers `name` (both lowercase).
+/// Whether `pattern` (a name or `*.suffix`) covers `name`, ignoring ASCII case (RFC 4343).
 fn name_matches(pattern: &str, name: &str) -> bool {
     match pattern.strip_prefix("*.") {
-        Some(suffix) => name.split_once('.').is_some_and(|(label, rest)| !label.is_empty() && rest == suffix),
-        None => pattern == name,
+        Some(suffix) => name
+            .split_once('.')
+            .is_some_and(|(label, rest)| !label.is_empty() && rest.eq_ignore_ascii_case(suffix)),
+        None => pattern.eq_ignore_ascii_case(name),
     }
 }
 
 impl ResolvesServerCert for ServerCertResolver {
     fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        // rustls hands the SNI over lowercased already: no copy per handshake.
         if let Some(name) = hello.server_name() {
-            let name = name.to_ascii_lowercase();
-            if let Some((_, id)) = self.by_name.iter().find(|(p, _)| name_matches(p, &name)) {
+            if let Some((_, id)) = self.by_name.iter().find(|(p, _)| name_matches(p, name)) {
                 return Some(id.key.clone());
             }
-            if let Some(id) = self.callback.as_ref().and_then(|cb| cb(&name)) {
+            if let Some(id) = self.callback.as_ref().and_then(|cb| cb(name)) {
                 return Some(id.key);
             }
         }

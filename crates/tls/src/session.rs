@@ -242,11 +242,18 @@ impl Layer for TlsSession {
             return Err(e.clone().into());
         }
         let was_handshaking = self.conn.is_handshaking();
-        while !input.is_empty() {
-            if let Err(e) = self.conn.read_tls(&mut input) {
-                let err = Error::Protocol { reason: e.to_string() };
-                self.failed = Some(err.clone());
-                return Err(err.into());
+        // RFC 8446 §6.1: what follows the peer's close_notify is ignored. rustls then takes no more
+        // input (`read_tls` answers 0), so the loop must stop there, or one read holding a
+        // close_notify and more bytes would spin forever.
+        while !input.is_empty() && !self.peer_closed {
+            match self.conn.read_tls(&mut input) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => {
+                    let err = Error::Protocol { reason: e.to_string() };
+                    self.failed = Some(err.clone());
+                    return Err(err.into());
+                }
             }
             match self.conn.process_new_packets() {
                 Ok(state) => self.peer_closed |= state.peer_has_closed(),
@@ -313,5 +320,50 @@ impl Layer for TlsSession {
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ClientOptions, Identity, ServerOptions};
+
+    /// A secured client/server pair, pumped in memory.
+    fn pair() -> (TlsSession, TlsSession) {
+        let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).expect("cert");
+        let key = cert.signing_key.serialize_pem();
+        let identity = Identity::from_pem(cert.cert.pem().as_bytes(), key.as_bytes()).expect("identity");
+        let server = ServerOptions::new(identity).build().expect("server");
+        let options = ClientOptions { ca: Some(vec![cert.cert.der().clone()]), ..ClientOptions::default() };
+        let mut c = TlsSession::client(&options.build().expect("client"), "localhost").expect("session");
+        let mut s = TlsSession::server(&server).expect("session");
+        let (mut to_s, mut to_c) = (Vec::new(), Vec::new());
+        c.start(&mut to_s).expect("start");
+        while !(c.is_secure() && s.is_secure() && to_s.is_empty() && to_c.is_empty()) {
+            s.read_wire(&std::mem::take(&mut to_s), &mut Vec::new(), &mut to_c).expect("server");
+            c.read_wire(&std::mem::take(&mut to_c), &mut Vec::new(), &mut to_s).expect("client");
+        }
+        (c, s)
+    }
+
+    #[test]
+    fn bytes_after_close_notify_in_one_read_are_ignored_not_spun_on() {
+        let (mut c, mut s) = pair();
+        // More than rustls takes per `read_tls` (4 KiB): data, close_notify, then junk.
+        let mut wire = Vec::new();
+        c.write_plain(&[b'x'; 3000], &mut wire).expect("write");
+        c.close(&mut wire);
+        wire.extend_from_slice(&[0x17, 0x03, 0x03, 0x00, 0x10]);
+        wire.extend_from_slice(&[0u8; 2000]);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut plain = Vec::new();
+            let status = s.read_wire(&wire, &mut plain, &mut Vec::new()).expect("read");
+            let _ = tx.send((status, plain.len()));
+        });
+        let (status, plain) =
+            rx.recv_timeout(std::time::Duration::from_secs(10)).expect("read_wire returned");
+        assert!(status.peer_closed);
+        assert_eq!(plain, 3000);
     }
 }
