@@ -70,4 +70,6 @@ pub use proto::{
     DEFAULT_EDNS_PAYLOAD,
 };
 pub use resolv_conf::{ResolvConf, MAX_NAMESERVERS, MAX_SEARCH};
-pub use resolver::{Caa, Mx, Naptr, Records, Resolver, ResolverOptions, Soa, Srv, DEFAULT_CACHE_ENTRIES};
+pub use resolver::{
+    Caa, Mx, Naptr, Records, Resolver, ResolverOptions, Soa, Srv, DEFAULT_CACHE_ENTRIES, MAX_CACHE_TTL,
+};

@@ -20,11 +20,12 @@ use std::time::{Duration, Instant};
 use netcore::{EventLoop, HandleId, Ready, TimerId};
 
 use crate::error::{Code, Error};
-use crate::proto::{Message, Name, RData, Rcode, Record, RecordType, DEFAULT_EDNS_PAYLOAD};
+use crate::proto::{Header, Message, Name, RData, Rcode, Record, RecordType, DEFAULT_EDNS_PAYLOAD};
 use crate::resolv_conf::ResolvConf;
 
-/// The most bytes a response over TCP may have (its length prefix is 16 bits).
-const MAX_TCP_MESSAGE: usize = 65535;
+/// The longest an answer is cached, whatever TTL the server gave (as c-ares caps it): one
+/// answer cannot pin a record for years.
+pub const MAX_CACHE_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// `SO_RCVBUF` of each server's UDP socket. Every query in flight to a server may have its
 /// answer queued there at once, and the kernel counts each datagram at about 800 bytes whatever
@@ -307,7 +308,8 @@ fn send(lp: &mut EventLoop, r: Resolver, q: u64) {
         Err(code) => return fail_server(lp, r, q, code),
     };
     if let Err(e) = socket.send(lp, &bytes) {
-        let code = if e.code() == "ECONNREFUSED" { Code::ConnRefused } else { Code::Io };
+        let code =
+            if matches!(e, netcore_udp::Error::ConnectionRefused) { Code::ConnRefused } else { Code::Io };
         return fail_server(lp, r, q, code);
     }
     let timer = lp.set_timeout(timeout, move |lp| {
@@ -401,7 +403,9 @@ fn finish(lp: &mut EventLoop, r: Resolver, q: u64, result: Result<Records, Code>
     forget(st, q);
     let Some(mut query) = st.queries.remove(&q) else { return };
     if let (Ok(records), Some(cache)) = (&result, st.cache.as_mut()) {
-        if let Some(ttl) = records.iter().map(|rec| rec.ttl).min().filter(|t| *t > 0) {
+        // RFC 2181 §8: a TTL with the top bit set counts as 0; others are capped.
+        let ttl = |rec: &Record| if rec.ttl > i32::MAX as u32 { 0 } else { rec.ttl };
+        if let Some(ttl) = records.iter().map(ttl).min().filter(|t| *t > 0) {
             if cache.len() >= DEFAULT_CACHE_ENTRIES {
                 let oldest = cache.iter().min_by_key(|(_, (e, _))| *e).map(|(k, _)| k.clone());
                 if let Some(k) = oldest {
@@ -410,7 +414,7 @@ fn finish(lp: &mut EventLoop, r: Resolver, q: u64, result: Result<Records, Code>
             }
             cache.insert(
                 (query.names[0].clone(), query.rtype),
-                (now + Duration::from_secs(ttl.into()), records.clone()),
+                (now + Duration::from_secs(ttl.into()).min(MAX_CACHE_TTL), records.clone()),
             );
         }
     }
@@ -434,22 +438,18 @@ fn answer(lp: &mut EventLoop, r: Resolver, q: u64, bytes: &[u8], tcp: bool) {
     if !tcp && query.tcp.is_some() {
         return;
     }
-    let response = match Message::decode(bytes) {
+    // A truncated UDP answer may be cut mid-record (RFC 2181 §9), and its records are not used:
+    // only its header and question are read, and if they answer ours, it is asked over TCP.
+    let truncated = !tcp && Header::decode(bytes).is_ok_and(|h| h.tc);
+    let decoded = if truncated { Message::decode_head(bytes) } else { Message::decode(bytes) };
+    let response = match decoded {
         Ok(m) if m.is_response_to(sent) => m,
         // The ID matched (we looked it up by ID) but the question does not: not ours (RFC 5452
         // §9.1); keep waiting for the real answer.
         Ok(_) => return,
-        // Records that do not decode. A truncated UDP answer may be cut mid-record (RFC 2181
-        // §9): if its header and question say it answers ours with TC, ask over TCP.
-        Err(_) => match header_and_question(bytes) {
-            Some(head) if head.is_response_to(sent) && head.header.tc && !tcp => {
-                return retry_over_tcp(lp, r, q)
-            }
-            Some(head) if !head.is_response_to(sent) => return,
-            _ => return fail_server(lp, r, q, Code::BadResponse),
-        },
+        Err(_) => return fail_server(lp, r, q, Code::BadResponse),
     };
-    if response.header.tc && !tcp {
+    if truncated {
         return retry_over_tcp(lp, r, q);
     }
     let more_names = query.name_index + 1 < query.names.len();
@@ -496,25 +496,21 @@ fn answer(lp: &mut EventLoop, r: Resolver, q: u64, bytes: &[u8], tcp: bool) {
     send(lp, r, q);
 }
 
-/// The header and questions of a message whose records do not decode (its record counts taken
-/// as zero), or `None` if even those do not.
-fn header_and_question(bytes: &[u8]) -> Option<Message> {
-    let mut head = bytes.get(..bytes.len().min(MAX_TCP_MESSAGE))?.to_vec();
-    head.get_mut(6..12)?.fill(0);
-    Message::decode_prefix(&head).ok().map(|(m, _)| m)
-}
-
 /// The UDP answer was truncated: ask the same server over TCP (RFC 7766 §5).
 fn retry_over_tcp(lp: &mut EventLoop, r: Resolver, q: u64) {
     let Some(st) = state(lp, r) else { return };
     let Some(query) = st.queries.get(&q) else { return };
     let addr = st.conf.nameservers[query.server];
-    let Some(Ok(bytes)) = query.message.as_ref().map(Message::encode_to_vec) else { return };
+    // RFC 1035 §4.2.2: a two-byte length, then the message, in one write (RFC 7766 §8).
+    let mut request = vec![0, 0];
+    let Some(Ok(())) = query.message.as_ref().map(|m| m.encode(&mut request)) else { return };
+    let len = (request.len() - 2) as u16;
+    request[..2].copy_from_slice(&len.to_be_bytes());
     let socket = netcore_tcp::connect_addrs(
         lp,
         &[addr],
         netcore_tcp::SocketOptions::default(),
-        TcpSide { resolver: r, query: q, request: bytes, response: Vec::new() },
+        TcpSide { resolver: r, query: q, request, response: Vec::new() },
     );
     if let Some(query) = state(lp, r).and_then(|s| s.queries.get_mut(&q)) {
         query.tcp = Some(socket);
@@ -547,7 +543,8 @@ impl netcore_udp::SocketHandler for UdpSide {
 
     fn on_error(&mut self, socket: &mut netcore_udp::Socket<'_>, error: &netcore_udp::Error) {
         // ECONNREFUSED: nothing listens there. Every query waiting on this server moves on.
-        let code = if error.code() == "ECONNREFUSED" { Code::ConnRefused } else { Code::Io };
+        let code =
+            if matches!(error, netcore_udp::Error::ConnectionRefused) { Code::ConnRefused } else { Code::Io };
         let (r, server) = (self.resolver, self.server);
         let lp = socket.lp();
         let waiting: Vec<u64> = state(lp, r)
@@ -568,9 +565,6 @@ struct TcpSide {
 
 impl netcore_tcp::SocketHandler for TcpSide {
     fn on_connect(&mut self, s: &mut netcore_tcp::Socket<'_>) {
-        // RFC 1035 §4.2.2: a two-byte length, then the message.
-        let len = (self.request.len() as u16).to_be_bytes();
-        s.write(&len);
         s.write(&self.request);
     }
 
@@ -580,7 +574,8 @@ impl netcore_tcp::SocketHandler for TcpSide {
             return;
         }
         let want = usize::from(u16::from_be_bytes([self.response[0], self.response[1]]));
-        if self.response.len() > MAX_TCP_MESSAGE + 2 || self.response.len() > want + 2 {
+        // The prefix bounds the message (at most 65,535 bytes): nothing past it is accepted.
+        if self.response.len() > want + 2 {
             let (r, q) = (self.resolver, self.query);
             return fail_server(s.lp(), r, q, Code::BadResponse);
         }
@@ -606,7 +601,8 @@ impl netcore_tcp::SocketHandler for TcpSide {
 
     fn on_error(&mut self, s: &mut netcore_tcp::Socket<'_>, error: &netcore_tcp::Error) {
         let (r, q) = (self.resolver, self.query);
-        let code = if error.code() == "ECONNREFUSED" { Code::ConnRefused } else { Code::BadResponse };
+        let refused = matches!(error, netcore_tcp::Error::ConnectionRefused { .. });
+        let code = if refused { Code::ConnRefused } else { Code::BadResponse };
         let id = s.id();
         if state(s.lp(), r).and_then(|st| st.queries.get(&q)).is_some_and(|query| query.tcp == Some(id)) {
             if let Some(query) = state(s.lp(), r).and_then(|st| st.queries.get_mut(&q)) {
@@ -635,17 +631,10 @@ macro_rules! typed {
                     name: &str,
                     done: impl FnOnce(&mut EventLoop, Result<Vec<($t, u32)>, Error>) + 'static,
                 ) {
-                    let hostname = name.to_string();
+                    // A query succeeds only with a record of its type (see `answer`), and the codec
+                    // reads every known type into its variant: what is picked is never empty.
                     self.query(lp, name, $rtype, $syscall, Box::new(move |lp, result: Result<Records, Error>| {
-                        let picked = result.and_then(|records| {
-                            let got = pick(&records, $f);
-                            if got.is_empty() {
-                                Err(Error::new(Code::NoData, $syscall, hostname))
-                            } else {
-                                Ok(got)
-                            }
-                        });
-                        done(lp, picked)
+                        done(lp, result.map(|records| pick(&records, $f)))
                     }));
                 }
             )*

@@ -395,3 +395,27 @@ fn a_burst_of_answers_to_many_queries_in_flight_is_not_dropped() {
     let failed = got.iter().filter(|s| take(s).is_err()).count();
     assert_eq!(failed, 0, "{failed} of {N} answers dropped");
 }
+
+#[test]
+fn a_ttl_with_its_top_bit_set_is_not_cached() {
+    // RFC 2181 §8: such a TTL counts as 0, so the cache must not keep the answer (for decades).
+    let asked = Arc::new(AtomicUsize::new(0));
+    let count = asked.clone();
+    let server = Hostile::start(move |s, q, from| {
+        count.fetch_add(1, Ordering::SeqCst);
+        let mut a = answer(q, RIGHT);
+        a.answers[0].ttl = u32::MAX;
+        s.send_to(&bytes(&a), from).unwrap();
+    });
+    let mut lp = EventLoop::new().unwrap();
+    let mut o = options(&[server.addr], TIMEOUT, 1);
+    o.cache = true;
+    let r = Resolver::new(&mut lp, o);
+    let (first, second) = (slot(), slot());
+    r.resolve4(&mut lp, "www.hostile.test", fill(&first));
+    run(&mut lp, LIMIT);
+    r.resolve4(&mut lp, "www.hostile.test", fill(&second));
+    run(&mut lp, LIMIT);
+    assert!(take(&first).is_ok() && take(&second).is_ok());
+    assert_eq!(asked.load(Ordering::SeqCst), 2);
+}

@@ -164,16 +164,7 @@ impl Message {
     pub fn decode_prefix(buf: &[u8]) -> Result<(Message, usize), Error> {
         let msg = buf.get(..MAX_MESSAGE_LEN).unwrap_or(buf);
         let mut r = Reader::new(msg);
-        let mut header = Header::read(&mut r)?;
-        let [qdcount, ancount, nscount, arcount] = [r.u16()?, r.u16()?, r.u16()?, r.u16()?];
-
-        let mut questions = Vec::with_capacity(capacity(qdcount, &r, MIN_QUESTION_LEN));
-        for _ in 0..qdcount {
-            let name = r.name()?;
-            let qtype = RecordType::new(r.u16()?);
-            let qclass = Class::new(r.u16()?);
-            questions.push(Question { name, qtype, qclass });
-        }
+        let (mut header, questions, [ancount, nscount, arcount]) = read_head(&mut r)?;
         let mut edns = None;
         let answers = decode_records(&mut r, ancount, None)?;
         let authorities = decode_records(&mut r, nscount, None)?;
@@ -186,6 +177,26 @@ impl Message {
         });
         let message = Message { header, questions, answers, authorities, additionals, edns };
         Ok((message, r.pos()))
+    }
+
+    /// Decodes only the header and the questions, leaving the record sections empty (and the
+    /// rcode without its EDNS bits): a resolver checks that a truncated answer (TC), which may be
+    /// cut mid-record, answers its question before asking again over TCP, without decoding
+    /// records it will not use.
+    ///
+    /// ```
+    /// use netcore_dns::proto::{Message, Name, RecordType};
+    /// let query = Message::query(9, Name::from_ascii("example.com")?, RecordType::A, true, None);
+    /// let mut bytes = query.encode_to_vec()?;
+    /// bytes[7] = 3; // ANCOUNT 3, with no records: the whole message does not decode
+    /// assert!(Message::decode(&bytes).is_err());
+    /// assert_eq!(Message::decode_head(&bytes)?.questions, query.questions);
+    /// # Ok::<(), netcore_dns::proto::Error>(())
+    /// ```
+    pub fn decode_head(buf: &[u8]) -> Result<Message, Error> {
+        let msg = buf.get(..MAX_MESSAGE_LEN).unwrap_or(buf);
+        let (header, questions, _) = read_head(&mut Reader::new(msg))?;
+        Ok(Message { header, questions, ..Message::default() })
     }
 
     /// Appends the encoded message to `out`, compressing names. Compression offsets count from
@@ -255,6 +266,20 @@ impl Message {
         }
         too_long(w)
     }
+}
+
+/// The header and the questions, and the counts of the three record sections.
+fn read_head(r: &mut Reader<'_>) -> Result<(Header, Vec<Question>, [u16; 3]), Error> {
+    let header = Header::read(r)?;
+    let [qdcount, ancount, nscount, arcount] = [r.u16()?, r.u16()?, r.u16()?, r.u16()?];
+    let mut questions = Vec::with_capacity(capacity(qdcount, r, MIN_QUESTION_LEN));
+    for _ in 0..qdcount {
+        let name = r.name()?;
+        let qtype = RecordType::new(r.u16()?);
+        let qclass = Class::new(r.u16()?);
+        questions.push(Question { name, qtype, qclass });
+    }
+    Ok((header, questions, [ancount, nscount, arcount]))
 }
 
 /// How many entries to reserve room for: what the header says, but no more than the remaining
