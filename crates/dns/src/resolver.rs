@@ -15,8 +15,9 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use netcore::cache::ExpiringCache;
 use netcore::{EventLoop, HandleId, Ready, TimerId};
 
 use crate::error::{Code, Error};
@@ -106,7 +107,7 @@ struct State {
     next_query: u64,
     /// Query IDs must be unpredictable to an off-path attacker (RFC 5452 §9.2).
     rng: netcore::rng::Rng,
-    cache: Option<HashMap<(Name, RecordType), (Instant, Records)>>,
+    cache: Option<ExpiringCache<(Name, RecordType), Records>>,
 }
 
 /// A resolver on a loop (Node's `dns.Resolver`). `Copy`: a handle to state the loop keeps.
@@ -156,7 +157,7 @@ impl Resolver {
             queries: HashMap::new(),
             next_query: 0,
             rng: netcore::rng::Rng::from_entropy(),
-            cache: options.cache.then(HashMap::new),
+            cache: options.cache.then(|| ExpiringCache::new(DEFAULT_CACHE_ENTRIES)),
         };
         let hid = lp.insert_handle(st, no_ready);
         // Queries keep the loop alive through their timers; an idle resolver does not.
@@ -221,14 +222,10 @@ impl Resolver {
         };
         let now = lp.now();
         let Some(st) = state(lp, self) else { return };
-        if let Some(cache) = st.cache.as_mut() {
-            if let Some((expiry, records)) = cache.get(&(names[0].clone(), rtype)) {
-                if *expiry > now {
-                    let records = records.clone();
-                    lp.next_tick(move |lp| done(lp, Ok(records)));
-                    return;
-                }
-            }
+        if let Some(records) = st.cache.as_mut().and_then(|c| c.get(&(names[0].clone(), rtype), now)) {
+            let records = records.clone();
+            lp.next_tick(move |lp| done(lp, Ok(records)));
+            return;
         }
         if st.conf.nameservers.is_empty() {
             lp.next_tick(move |lp| done(lp, Err(Error::new(Code::ConnRefused, syscall, hostname))));
@@ -406,16 +403,8 @@ fn finish(lp: &mut EventLoop, r: Resolver, q: u64, result: Result<Records, Code>
         // RFC 2181 §8: a TTL with the top bit set counts as 0; others are capped.
         let ttl = |rec: &Record| if rec.ttl > i32::MAX as u32 { 0 } else { rec.ttl };
         if let Some(ttl) = records.iter().map(ttl).min().filter(|t| *t > 0) {
-            if cache.len() >= DEFAULT_CACHE_ENTRIES {
-                let oldest = cache.iter().min_by_key(|(_, (e, _))| *e).map(|(k, _)| k.clone());
-                if let Some(k) = oldest {
-                    cache.remove(&k);
-                }
-            }
-            cache.insert(
-                (query.names[0].clone(), query.rtype),
-                (now + Duration::from_secs(ttl.into()).min(MAX_CACHE_TTL), records.clone()),
-            );
+            let expiry = now + Duration::from_secs(ttl.into()).min(MAX_CACHE_TTL);
+            cache.insert((query.names[0].clone(), query.rtype), records.clone(), expiry);
         }
     }
     if let Some(t) = query.timer.take() {

@@ -6,12 +6,14 @@
 //! the same time share one job. An optional cache ([`EventLoop::set_lookup_cache`]) keeps answers
 //! for a fixed time: `getaddrinfo` reports no TTLs, so the time is the caller's choice.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::fmt;
 use std::net::{IpAddr, ToSocketAddrs};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::cache::ExpiringCache;
 use crate::EventLoop;
 
 /// Which address families a lookup returns (Node's `family`: 0, 4 or 6).
@@ -61,14 +63,19 @@ type Done = Box<dyn FnOnce(&mut EventLoop, Result<Addresses, LookupError>)>;
 type Key = (String, Family);
 
 /// The loop's lookups in flight and its cache.
-#[derive(Default)]
 struct Lookups {
     pending: HashMap<Key, Vec<Done>>,
-    cache: HashMap<Key, (Instant, Addresses)>,
+    cache: ExpiringCache<Key, Addresses>,
     cache_ttl: Option<Duration>,
-    cache_max: usize,
     /// Jobs started, for tests of the coalescing.
     jobs: u64,
+}
+
+impl Default for Lookups {
+    fn default() -> Self {
+        // No cache until the loop asks for one.
+        Lookups { pending: HashMap::new(), cache: ExpiringCache::new(0), cache_ttl: None, jobs: 0 }
+    }
 }
 
 /// The most answers [`EventLoop::set_lookup_cache`] keeps by default.
@@ -138,22 +145,21 @@ impl EventLoop {
         let key = (host.to_ascii_lowercase(), family);
         let now = self.now();
         let lookups = self.state_or_default::<Lookups>();
-        if let Some((expiry, addrs)) = lookups.cache.get(&key) {
-            if *expiry > now {
-                let addrs = addrs.clone();
-                self.next_tick(move |lp| done(lp, Ok(addrs)));
-                return;
-            }
-            lookups.cache.remove(&key);
-        }
-        if let Some(waiting) = lookups.pending.get_mut(&key) {
-            waiting.push(Box::new(done));
+        if let Some(addrs) = lookups.cache.get(&key, now) {
+            let addrs = addrs.clone();
+            self.next_tick(move |lp| done(lp, Ok(addrs)));
             return;
         }
-        lookups.pending.insert(key.clone(), vec![Box::new(done)]);
-        lookups.jobs += 1;
-        let name = key.0.clone();
-        self.queue_work(move || resolve(&name, family), move |lp, result| finish(lp, key, result));
+        match lookups.pending.entry(key) {
+            Entry::Occupied(mut waiting) => waiting.get_mut().push(Box::new(done)),
+            Entry::Vacant(slot) => {
+                let key = slot.key().clone();
+                slot.insert(vec![Box::new(done)]);
+                lookups.jobs += 1;
+                let name = key.0.clone();
+                self.queue_work(move || resolve(&name, family), move |lp, result| finish(lp, key, result));
+            }
+        }
     }
 
     /// Keeps lookup answers for `ttl` (none: no cache, the default), at most `max_entries` of them;
@@ -161,10 +167,7 @@ impl EventLoop {
     pub fn set_lookup_cache(&mut self, ttl: Option<Duration>, max_entries: usize) {
         let lookups = self.state_or_default::<Lookups>();
         lookups.cache_ttl = ttl;
-        lookups.cache_max = max_entries;
-        if ttl.is_none() || max_entries == 0 {
-            lookups.cache.clear();
-        }
+        lookups.cache.set_max(if ttl.is_some() { max_entries } else { 0 });
     }
 
     /// Thread-pool jobs lookups have started on this loop (coalesced lookups share one).
@@ -182,16 +185,7 @@ fn finish(lp: &mut EventLoop, key: Key, result: Result<Vec<IpAddr>, &'static str
         Err(code) => Err(LookupError { code, host: key.0.clone() }),
     };
     if let (Ok(addrs), Some(ttl)) = (&result, lookups.cache_ttl) {
-        if lookups.cache_max > 0 {
-            if lookups.cache.len() >= lookups.cache_max {
-                let oldest =
-                    lookups.cache.iter().min_by_key(|(_, (expiry, _))| *expiry).map(|(k, _)| k.clone());
-                if let Some(k) = oldest {
-                    lookups.cache.remove(&k);
-                }
-            }
-            lookups.cache.insert(key, (now + ttl, addrs.clone()));
-        }
+        lookups.cache.insert(key, addrs.clone(), now + ttl);
     }
     for done in waiting {
         done(lp, result.clone());

@@ -64,29 +64,27 @@ pub fn connect_with(
     options: SocketOptions,
     handler: impl SocketHandler,
 ) -> SocketId {
-    let host = match target.parse::<SocketAddr>() {
-        Ok(addr) => addr.ip().to_string(),
-        Err(_) => split_host_port(target).map_or("", |(h, _)| h).to_string(),
-    };
-    let id = new_connecting(lp, handler, options, &host);
     if let Ok(addr) = target.parse::<SocketAddr>() {
+        let id = new_connecting(lp, handler, options, &addr.ip().to_string());
         start(lp, id, vec![addr]);
         return id;
     }
     let Some((host, port)) = split_host_port(target) else {
+        let id = new_connecting(lp, handler, options, "");
         let input = target.to_string();
         lp.next_tick(move |lp| socket::fail(lp, id, Error::InvalidAddress { input }));
         return id;
     };
-    let host = host.to_string();
+    let id = new_connecting(lp, handler, options, host);
+    let name = host.to_string();
     // The loop's lookup: coalesced with identical ones in flight, cached if the loop caches.
-    lp.lookup(&host.clone(), netcore::lookup::Family::Any, move |lp, result| {
+    lp.lookup(host, netcore::lookup::Family::Any, move |lp, result| {
         if !id.is_connecting(lp) {
             return;
         }
         match result {
             Ok(ips) => start(lp, id, interleave(ips.iter().map(|ip| SocketAddr::new(*ip, port)).collect())),
-            Err(_) => socket::fail(lp, id, Error::HostNotFound { host }),
+            Err(_) => socket::fail(lp, id, Error::HostNotFound { host: name }),
         }
     });
     id
