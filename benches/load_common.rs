@@ -109,3 +109,40 @@ pub fn main_with<C, O: Outcome>(
         }
     }
 }
+
+/// Walks `ADDR [--flag value]... [--switch]...` (program name already removed), the shape every
+/// load tool takes: `-h`/`--help` gives `Err(usage)`; the one positional argument is resolved
+/// as the address; each of `switches` is handed to `each` with no value, every other `--flag`
+/// with the value after it. `each` answers whether it knows the flag.
+pub fn parse_args(
+    args: impl IntoIterator<Item = String>,
+    usage: &str,
+    switches: &[&str],
+    mut each: impl FnMut(&str, Option<&str>) -> Result<bool, String>,
+) -> Result<SocketAddr, String> {
+    let mut addr = None;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let flag = arg.as_str();
+        if flag == "-h" || flag == "--help" {
+            return Err(usage.to_owned());
+        }
+        if !flag.starts_with("--") {
+            if addr.is_some() {
+                return Err(format!("unexpected argument {flag:?}"));
+            }
+            addr = Some(resolve(flag)?);
+            continue;
+        }
+        let known = if switches.contains(&flag) {
+            each(flag, None)?
+        } else {
+            let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+            each(flag, Some(&value))?
+        };
+        if !known {
+            return Err(format!("unknown option {flag}"));
+        }
+    }
+    addr.ok_or_else(|| "missing ADDR".to_owned())
+}

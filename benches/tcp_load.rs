@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 #[macro_use]
 #[path = "load_common.rs"]
 mod common;
-use common::{describe, is_timeout, parse_num, parse_secs, resolve, LoadError};
+use common::{describe, is_timeout, parse_args, parse_num, parse_secs, LoadError};
 
 /// Default number of concurrent connections (`--conns`).
 const DEFAULT_CONNS: usize = 8;
@@ -77,36 +77,23 @@ const USAGE: &str = "usage: tcp_load ADDR [--conns N (8)] [--size BYTES (65536)]
 impl Config {
     /// Parses `ADDR [--flag value]...` (program name already removed).
     fn parse(args: impl IntoIterator<Item = String>) -> Result<Config, String> {
-        let mut addr = None;
         let mut conns = DEFAULT_CONNS;
         let mut size = DEFAULT_SIZE;
         let mut secs = DEFAULT_SECS;
         let mut window = None;
         let mut timeout = DEFAULT_TIMEOUT_SECS;
-        let mut args = args.into_iter();
-        while let Some(arg) = args.next() {
-            let flag = arg.as_str();
-            if flag == "-h" || flag == "--help" {
-                return Err(USAGE.to_owned());
-            }
-            if !flag.starts_with("--") {
-                if addr.is_some() {
-                    return Err(format!("unexpected argument {flag:?}"));
-                }
-                addr = Some(resolve(flag)?);
-                continue;
-            }
-            let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        let addr = parse_args(args, USAGE, &[], |flag, value| {
+            let value = value.unwrap_or_default();
             match flag {
-                "--conns" => conns = parse_num(flag, &value)?,
-                "--size" => size = parse_num(flag, &value)?,
-                "--secs" => secs = parse_secs(flag, &value)?,
-                "--window" => window = Some(parse_num(flag, &value)?),
-                "--timeout" => timeout = parse_secs(flag, &value)?,
-                _ => return Err(format!("unknown option {flag}")),
+                "--conns" => conns = parse_num(flag, value)?,
+                "--size" => size = parse_num(flag, value)?,
+                "--secs" => secs = parse_secs(flag, value)?,
+                "--window" => window = Some(parse_num(flag, value)?),
+                "--timeout" => timeout = parse_secs(flag, value)?,
+                _ => return Ok(false),
             }
-        }
-        let addr = addr.ok_or("missing ADDR")?;
+            Ok(true)
+        })?;
         if conns == 0 || size == 0 {
             return Err("--conns and --size must be at least 1".to_owned());
         }

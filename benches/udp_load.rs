@@ -40,7 +40,7 @@ use std::time::{Duration, Instant};
 #[macro_use]
 #[path = "load_common.rs"]
 mod common;
-use common::{describe, is_timeout, parse_num, parse_secs, resolve, LoadError};
+use common::{describe, is_timeout, parse_args, parse_num, parse_secs, LoadError};
 
 /// Default datagram size in bytes, header included (`--size`).
 const DEFAULT_SIZE: usize = 64;
@@ -97,34 +97,21 @@ const USAGE: &str = "usage: udp_load ADDR [--size BYTES (64)] [--window N (64)] 
 impl Config {
     /// Parses `ADDR [--flag value]...` (program name already removed).
     fn parse(args: impl IntoIterator<Item = String>) -> Result<Config, String> {
-        let mut addr = None;
         let mut size = DEFAULT_SIZE;
         let mut window = DEFAULT_WINDOW;
         let mut secs = DEFAULT_SECS;
         let mut sockets = DEFAULT_SOCKETS;
-        let mut args = args.into_iter();
-        while let Some(arg) = args.next() {
-            let flag = arg.as_str();
-            if flag == "-h" || flag == "--help" {
-                return Err(USAGE.to_owned());
-            }
-            if !flag.starts_with("--") {
-                if addr.is_some() {
-                    return Err(format!("unexpected argument {flag:?}"));
-                }
-                addr = Some(resolve(flag)?);
-                continue;
-            }
-            let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        let addr = parse_args(args, USAGE, &[], |flag, value| {
+            let value = value.unwrap_or_default();
             match flag {
-                "--size" => size = parse_num(flag, &value)?,
-                "--window" => window = parse_num(flag, &value)?,
-                "--secs" => secs = parse_secs(flag, &value)?,
-                "--sockets" => sockets = parse_num(flag, &value)?,
-                _ => return Err(format!("unknown option {flag}")),
+                "--size" => size = parse_num(flag, value)?,
+                "--window" => window = parse_num(flag, value)?,
+                "--secs" => secs = parse_secs(flag, value)?,
+                "--sockets" => sockets = parse_num(flag, value)?,
+                _ => return Ok(false),
             }
-        }
-        let addr = addr.ok_or("missing ADDR")?;
+            Ok(true)
+        })?;
         if !(HEADER_LEN..=MAX_SIZE).contains(&size) {
             return Err(format!("--size must be {HEADER_LEN} to {MAX_SIZE} bytes, got {size}"));
         }

@@ -51,7 +51,7 @@ use mio::{Events, Interest, Poll, Token};
 #[macro_use]
 #[path = "load_common.rs"]
 mod common;
-use common::{describe, parse_num, parse_secs, resolve, LoadError};
+use common::{describe, parse_args, parse_num, parse_secs, LoadError};
 
 /// Default number of concurrent connections (`--conns`).
 const DEFAULT_CONNS: usize = 64;
@@ -117,42 +117,25 @@ const USAGE: &str = "usage: ws_load ADDR [--conns N (64)] [--size BYTES (32)] [-
 impl Config {
     /// Parses `ADDR [--flag value]...` (program name already removed).
     fn parse(args: impl IntoIterator<Item = String>) -> Result<Config, String> {
-        let mut addr = None;
         let mut conns = DEFAULT_CONNS;
         let mut size = DEFAULT_SIZE;
         let mut window = DEFAULT_WINDOW;
         let mut secs = DEFAULT_SECS;
         let mut text = false;
         let mut timeout = DEFAULT_TIMEOUT_SECS;
-        let mut args = args.into_iter();
-        while let Some(arg) = args.next() {
-            let flag = arg.as_str();
+        let addr = parse_args(args, USAGE, &["--text"], |flag, value| {
+            let value = value.unwrap_or_default();
             match flag {
-                "-h" | "--help" => return Err(USAGE.to_owned()),
-                "--text" => {
-                    text = true;
-                    continue;
-                }
-                _ => {}
+                "--text" => text = true,
+                "--conns" => conns = parse_num(flag, value)?,
+                "--size" => size = parse_num(flag, value)?,
+                "--window" => window = parse_num(flag, value)?,
+                "--secs" => secs = parse_secs(flag, value)?,
+                "--timeout" => timeout = parse_secs(flag, value)?,
+                _ => return Ok(false),
             }
-            if !flag.starts_with("--") {
-                if addr.is_some() {
-                    return Err(format!("unexpected argument {flag:?}"));
-                }
-                addr = Some(resolve(flag)?);
-                continue;
-            }
-            let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
-            match flag {
-                "--conns" => conns = parse_num(flag, &value)?,
-                "--size" => size = parse_num(flag, &value)?,
-                "--window" => window = parse_num(flag, &value)?,
-                "--secs" => secs = parse_secs(flag, &value)?,
-                "--timeout" => timeout = parse_secs(flag, &value)?,
-                _ => return Err(format!("unknown option {flag}")),
-            }
-        }
-        let addr = addr.ok_or("missing ADDR")?;
+            Ok(true)
+        })?;
         if conns == 0 || size == 0 || window == 0 {
             return Err("--conns, --size and --window must be at least 1".to_owned());
         }
