@@ -26,3 +26,4 @@ pub use interop::HttpConversionError;
 pub use limits::{
     Limits, DEFAULT_MAX_CHUNK_EXTENSION, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEADER_SIZE, DEFAULT_MAX_URL_LENGTH,
 };
+pub use syntax::{is_tchar, is_token};

@@ -21,8 +21,12 @@ const fn alphanumeric_and(others: &[u8]) -> [bool; 256] {
 /// `tchar` (RFC 9110 §5.6.2).
 static TCHAR: [bool; 256] = alphanumeric_and(b"!#$%&'*+-.^_`|~");
 
-/// Whether `b` is a `tchar`.
-pub(crate) fn is_tchar(b: u8) -> bool {
+/// Whether `b` is a `tchar` (RFC 9110 §5.6.2).
+///
+/// ```
+/// assert!(netcore_http1::proto::is_tchar(b'~') && !netcore_http1::proto::is_tchar(b','));
+/// ```
+pub fn is_tchar(b: u8) -> bool {
     TCHAR[usize::from(b)]
 }
 
@@ -35,8 +39,12 @@ pub(crate) fn is_host(s: &[u8]) -> bool {
     s.iter().all(|&b| HOST_CHAR[usize::from(b)])
 }
 
-/// Whether `s` is a `token`: one or more `tchar`.
-pub(crate) fn is_token(s: &[u8]) -> bool {
+/// Whether `s` is a `token`: one or more `tchar` (RFC 9110 §5.6.2).
+///
+/// ```
+/// assert!(netcore_http1::proto::is_token(b"chat.v2") && !netcore_http1::proto::is_token(b""));
+/// ```
+pub fn is_token(s: &[u8]) -> bool {
     !s.is_empty() && s.iter().all(|&b| is_tchar(b))
 }
 

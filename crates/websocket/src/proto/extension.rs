@@ -24,6 +24,8 @@
 
 use std::fmt;
 
+use netcore_http1::proto::{is_tchar, is_token};
+
 /// The extension's registered name (RFC 7692 §7).
 pub const PERMESSAGE_DEFLATE: &str = "permessage-deflate";
 
@@ -142,15 +144,6 @@ impl fmt::Display for ExtensionSyntaxError {
 }
 
 impl std::error::Error for ExtensionSyntaxError {}
-
-/// `tchar` (RFC 9110 §5.6.2).
-fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-}
-
-fn is_token(s: &[u8]) -> bool {
-    !s.is_empty() && s.iter().all(|&b| is_tchar(b))
-}
 
 /// A cursor over one field value.
 struct Cursor<'a> {

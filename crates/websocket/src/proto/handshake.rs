@@ -21,7 +21,7 @@ use std::fmt;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use netcore_http1::proto::encode::{write_request_head, write_response_head_iter, BodyLength, EncodeError};
-use netcore_http1::proto::{Headers, RequestHead, ResponseHead, Version};
+use netcore_http1::proto::{is_token, Headers, RequestHead, ResponseHead, Version};
 use sha1::{Digest, Sha1};
 
 use super::extension::NegotiationError;
@@ -426,19 +426,11 @@ fn single<'a>(h: &'a Headers, name: &'a str) -> Option<&'a [u8]> {
     }
 }
 
-fn is_token(s: &[u8]) -> bool {
-    !s.is_empty() && s.iter().all(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
 /// The offered subprotocols: distinct tokens, in order (empty list elements are skipped,
 /// RFC 9110 §5.6.1).
 fn parse_protocols(h: &Headers) -> Result<Vec<String>, HandshakeError> {
     let mut protocols: Vec<String> = Vec::new();
-    for token in h.get_all("sec-websocket-protocol").flat_map(|v| v.split(|b| *b == b',')) {
-        let token = trim(token);
-        if token.is_empty() {
-            continue;
-        }
+    for token in h.tokens("sec-websocket-protocol") {
         // A token is ASCII.
         let token = std::str::from_utf8(token).ok().filter(|t| is_token(t.as_bytes()));
         match token {
@@ -447,16 +439,6 @@ fn parse_protocols(h: &Headers) -> Result<Vec<String>, HandshakeError> {
         }
     }
     Ok(protocols)
-}
-
-fn trim(mut s: &[u8]) -> &[u8] {
-    while let [b' ' | b'\t', rest @ ..] = s {
-        s = rest;
-    }
-    while let [rest @ .., b' ' | b'\t'] = s {
-        s = rest;
-    }
-    s
 }
 
 /// Writes the `101 Switching Protocols` response accepting `handshake` (RFC 6455 §4.2.2 item
