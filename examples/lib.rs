@@ -1,4 +1,5 @@
 //! Small helpers shared by the examples: argument parsing kept out of the examples' way.
+#![deny(missing_docs)]
 
 /// The port from the first command-line argument, or `default`. Exits with a message on junk.
 pub fn port_arg(default: u16) -> u16 {
@@ -152,11 +153,24 @@ pub fn tls_server_args(usage: &str, default_port: u16) -> (u16, netcore_tls::Ide
 
 /// A self-signed certificate for `localhost` and `127.0.0.1`; its fingerprint goes to stderr.
 fn self_signed() -> Result<netcore_tls::Identity, Box<dyn std::error::Error>> {
+    let (identity, fingerprint) = self_signed_identity()?;
+    eprintln!("self-signed certificate for localhost, 127.0.0.1: SHA-256 {fingerprint}");
+    Ok(identity)
+}
+
+/// A new self-signed certificate and key for `localhost` and `127.0.0.1`, with the
+/// certificate's SHA-256 fingerprint (Node's `fingerprint256`, `AB:CD:…`).
+///
+/// ```
+/// let (_identity, fingerprint) = netcore_examples::self_signed_identity()?;
+/// assert_eq!(fingerprint.len(), 32 * 3 - 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn self_signed_identity() -> Result<(netcore_tls::Identity, String), Box<dyn std::error::Error>> {
     let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])?;
     let fingerprint = netcore_tls::PeerCertificate::parse(made.cert.der())?.fingerprint256;
-    eprintln!("self-signed certificate for localhost, 127.0.0.1: SHA-256 {fingerprint}");
     let key = made.signing_key.serialize_pem();
-    Ok(netcore_tls::Identity::from_pem(made.cert.pem().as_bytes(), key.as_bytes())?)
+    Ok((netcore_tls::Identity::from_pem(made.cert.pem().as_bytes(), key.as_bytes())?, fingerprint))
 }
 
 /// The client configuration of the TLS client examples: the CAs in `cacert` (a PEM file, as

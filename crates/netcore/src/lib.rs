@@ -10,6 +10,7 @@ pub mod lookup;
 mod pool;
 mod remote;
 pub mod rng;
+pub mod signal;
 mod slab;
 pub mod stream;
 pub mod timer;

@@ -149,17 +149,24 @@ pub fn read_output(child: &mut Child) -> (Receiver<String>, JoinHandle<String>) 
 /// `.ci/run` installs it; installed there with npm (`ws@8.23.0`) if it is missing. Panics if npm
 /// is missing or fails.
 pub fn node_ws() -> PathBuf {
+    npm_package("ws", "8.23.0")
+}
+
+/// The `NODE_PATH` (`target/npm/node_modules` of the workspace) holding the npm package `name`,
+/// installed there at `version` with npm if it is missing (`.ci/run` installs the tests'
+/// packages up front). Panics if npm is missing or fails.
+pub fn npm_package(name: &str, version: &str) -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let prefix = root.join("target/npm");
     let modules = prefix.join("node_modules");
-    if !modules.join("ws/package.json").exists() {
+    if !modules.join(name).join("package.json").exists() {
         let status = Command::new("npm")
             .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
             .arg(&prefix)
-            .arg("ws@8.23.0")
+            .arg(format!("{name}@{version}"))
             .status()
-            .expect("npm (Node's package manager) is needed for the Node ws tests");
-        assert!(status.success(), "npm install ws failed");
+            .expect("npm (Node's package manager) is needed for the tests that drive Node packages");
+        assert!(status.success(), "npm install {name}@{version} failed");
     }
     modules
 }
