@@ -3,6 +3,12 @@
 use std::fmt;
 
 /// Why a query failed: Node's `dns` codes (`err.code`).
+///
+/// ```
+/// use netcore_dns::Code;
+/// assert_eq!(Code::NotFound.as_str(), "ENOTFOUND"); // NXDOMAIN
+/// assert_eq!(Code::NoData.as_str(), "ENODATA"); // the name exists, without records of the type
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Code {

@@ -38,6 +38,28 @@ const RECV_BUFFER_SIZE: usize = 1 << 20;
 pub const DEFAULT_CACHE_ENTRIES: usize = 256;
 
 /// A resolver's settings (Node's `new dns.Resolver({timeout, tries})` plus `setServers`).
+///
+/// ```
+/// use std::time::Duration;
+/// use netcore_dns::{Code, Resolver, ResolverOptions};
+///
+/// // A server address where nothing listens: bind a port, then let it go.
+/// let free = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?;
+/// let mut options = ResolverOptions::default();
+/// options.servers = Some(vec![free]); // `resolver.setServers(['127.0.0.1:PORT'])`
+/// options.timeout = Some(Duration::from_millis(500)); // `timeout` per server
+/// options.tries = Some(1); // `tries`
+/// options.search = Some(Vec::new());
+/// let mut lp = netcore::EventLoop::new()?;
+/// Resolver::new(&mut lp, options).resolve_mx(&mut lp, "example.test", |_lp, result| {
+///     // ICMP port unreachable on the connected socket, or no answer in time.
+///     let err = result.unwrap_err();
+///     assert!(matches!(err.kind, Code::ConnRefused | Code::Timeout), "{err}");
+///     assert_eq!(err.syscall, "queryMx");
+/// });
+/// lp.run()?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ResolverOptions {

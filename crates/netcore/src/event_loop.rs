@@ -53,6 +53,13 @@ pub struct ImmediateId(Key);
 ///
 /// Readiness is a hint: a handler must tolerate spurious reports and treat `WouldBlock` as
 /// "wait for the next one" (mio's contract, inherited).
+///
+/// ```
+/// use netcore::Ready;
+/// let ready = Ready::READABLE.union(Ready::READ_CLOSED);
+/// assert!(ready.is_readable() && ready.is_read_closed());
+/// assert!(!ready.is_writable());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Ready(u8);
 
@@ -138,6 +145,15 @@ type Job = Box<dyn FnOnce(&mut EventLoop, Box<dyn Any + Send>)>;
 type Callback = Box<dyn FnOnce(&mut EventLoop)>;
 
 /// Settings for a new [`EventLoop`].
+///
+/// ```
+/// let mut options = netcore::LoopOptions::default();
+/// assert_eq!(options.read_buffer_size, netcore::DEFAULT_READ_BUFFER_SIZE);
+/// options.read_buffer_size = 16 * 1024; // smaller reads, less memory per loop
+/// let mut lp = netcore::EventLoop::with_options(options)?;
+/// lp.run()?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct LoopOptions {
@@ -165,6 +181,18 @@ impl Default for LoopOptions {
 /// A single-threaded event loop: Node's libuv loop, on mio.
 ///
 /// See the [crate docs](crate) for the phases of an iteration and the ownership model.
+///
+/// ```
+/// use std::time::Duration;
+/// let mut lp = netcore::EventLoop::new()?;
+/// lp.set_timeout(Duration::from_millis(5), |lp| {
+///     println!("timer");
+///     lp.set_immediate(|_| println!("immediate: the check phase of the same iteration"));
+/// });
+/// lp.run()?; // returns when nothing keeps the loop alive
+/// assert!(!lp.is_alive());
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct EventLoop {
     poll: Poll,
     events: Events,
@@ -338,6 +366,18 @@ impl EventLoop {
     }
 
     /// Calls `f` every `interval` (at least 1 ms) until cleared (`setInterval`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let mut lp = netcore::EventLoop::new()?;
+    /// let mut ticks = 0;
+    /// let timer = lp.set_interval(Duration::from_millis(1), move |_| ticks += 1);
+    /// lp.set_timeout(Duration::from_millis(20), move |lp| {
+    ///     assert!(lp.clear_timer(timer)); // `clearInterval`: the loop can end
+    /// });
+    /// lp.run()?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn set_interval(&mut self, interval: Duration, f: impl FnMut(&mut EventLoop) + 'static) -> TimerId {
         let interval = interval.clamp(MIN_INTERVAL, MAX_DELAY);
         self.add_timer(interval, Some(interval), TimerCallback::Repeat(Box::new(f)))
@@ -450,6 +490,17 @@ impl EventLoop {
 
     /// Calls `f` as soon as the current callback returns, before any other event
     /// (`process.nextTick`).
+    ///
+    /// ```
+    /// let mut lp = netcore::EventLoop::new()?;
+    /// let order = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    /// let (a, b) = (order.clone(), order.clone());
+    /// lp.set_immediate(move |_| a.borrow_mut().push("immediate"));
+    /// lp.next_tick(move |_| b.borrow_mut().push("tick"));
+    /// lp.run()?;
+    /// assert_eq!(*order.borrow(), ["tick", "immediate"]);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn next_tick(&mut self, f: impl FnOnce(&mut EventLoop) + 'static) {
         self.ticks.push_back(Box::new(f));
     }
@@ -634,6 +685,26 @@ impl EventLoop {
     /// Adds a handle: `state` is kept in the loop's slab and `on_ready` is called with the loop
     /// whenever a source registered under the handle's token is ready. The handle is referenced
     /// (keeps the loop alive) until [`unref_handle`](Self::unref_handle) or removal.
+    ///
+    /// ```
+    /// use netcore::{EventLoop, HandleId, Ready};
+    ///
+    /// // What a binding crate does (netcore-tcp's sockets are handles): state in the loop's slab, and a
+    /// // function called with the loop on readiness for sources registered under `id.token()`.
+    /// struct Counter(u32);
+    /// fn on_ready(lp: &mut EventLoop, id: HandleId, _ready: Ready) {
+    ///     if let Some(c) = lp.handle_mut::<Counter>(id) {
+    ///         c.0 += 1;
+    ///     }
+    /// }
+    /// let mut lp = EventLoop::new()?;
+    /// let id = lp.insert_handle(Counter(0), on_ready);
+    /// assert!(lp.has_ref(id)); // a referenced handle keeps `run` going
+    /// lp.unref_handle(id);
+    /// lp.run()?; // returns at once: nothing referenced
+    /// assert!(lp.remove_handle(id).is_some());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn insert_handle<T: Any>(&mut self, state: T, on_ready: ReadyFn) -> HandleId {
         self.refs += 1;
         HandleId(self.handles.insert(HandleSlot {

@@ -118,6 +118,18 @@ impl Remote {
     }
 
     /// Runs `f` on the loop's thread.
+    ///
+    /// ```
+    /// let mut lp = netcore::EventLoop::new()?;
+    /// let remote = lp.remote();
+    /// let worker = std::thread::spawn(move || {
+    ///     remote.post(|lp| lp.set_state("posted from a thread")).is_ok()
+    /// });
+    /// assert!(worker.join().unwrap());
+    /// lp.run_once(Some(std::time::Duration::from_secs(5)))?; // the post arrives in the poll phase
+    /// assert_eq!(lp.state::<&str>(), Some(&"posted from a thread"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn post(&self, f: impl FnOnce(&mut EventLoop) + Send + 'static) -> Result<(), LoopClosed> {
         if self.shared.push(Message::Call(Box::new(f))) {
             Ok(())

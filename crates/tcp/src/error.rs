@@ -7,6 +7,26 @@ use std::sync::Arc;
 /// Everything that can go wrong with a TCP server or socket.
 ///
 /// [`code`](Error::code) gives the name Node uses for the same failure (`ECONNREFUSED`, …).
+///
+/// ```
+/// use netcore_tcp::{connect, Error, Socket, SocketHandler};
+///
+/// struct Report;
+/// impl SocketHandler for Report {
+///     fn on_error(&mut self, _s: &mut Socket<'_>, e: &Error) {
+///         // Node: `socket.on('error', e => e.code === 'ECONNREFUSED')`
+///         assert_eq!(e.code(), "ECONNREFUSED");
+///         assert_eq!(e.kind(), std::io::ErrorKind::ConnectionRefused);
+///         assert!(matches!(e, Error::ConnectionRefused { .. }));
+///     }
+/// }
+/// // A port nobody listens on: bind one, then let it go.
+/// let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+/// let mut lp = netcore::EventLoop::new()?;
+/// connect(&mut lp, &format!("127.0.0.1:{port}"), Report);
+/// lp.run()?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {

@@ -19,6 +19,21 @@ pub const DEFAULT_BACKLOG: i32 = 511;
 const ACCEPTS_PER_EVENT: usize = 64;
 
 /// Settings for a server.
+///
+/// ```
+/// use netcore_tcp::{listen_with, ServerOptions, Socket};
+///
+/// let mut options = ServerOptions::default();
+/// assert_eq!(options.backlog, netcore_tcp::DEFAULT_BACKLOG);
+/// options.max_connections = Some(1_000); // `server.maxConnections`
+/// options.reuse_port = true; // one listener per loop on the same port (`netcore::Cluster`)
+/// options.socket.no_delay = true; // applied to every accepted socket
+/// let mut lp = netcore::EventLoop::new()?;
+/// let server = listen_with(&mut lp, "127.0.0.1:0", options, |s: &mut Socket<'_>| s.pipe(s.id()))?;
+/// server.close(&mut lp);
+/// lp.run()?;
+/// # Ok::<(), netcore_tcp::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ServerOptions {
@@ -54,6 +69,33 @@ impl Default for ServerOptions {
 ///
 /// A closure `FnMut(&mut Socket) -> H` is a `ServerHandler` too: it makes the handler of each
 /// new connection, which is all most servers need.
+///
+/// ```
+/// use netcore::EventLoop;
+/// use netcore_tcp::{listen, on_data, OnData, ServerHandler, ServerId, Socket};
+///
+/// /// A server that counts its connections and closes once it has listened.
+/// struct Counting { accepted: usize }
+/// impl ServerHandler for Counting {
+///     type Connection = OnData<fn(&mut Socket<'_>, &[u8])>;
+///     fn on_connection(&mut self, socket: &mut Socket<'_>) -> Self::Connection {
+///         self.accepted += 1;
+///         socket.write(b"hello\n");
+///         on_data(|s, d| { s.write(d); })
+///     }
+///     fn on_listening(&mut self, lp: &mut EventLoop, server: ServerId) {
+///         println!("listening on {}", server.address(lp).unwrap());
+///         server.close(lp); // a real server would keep going
+///     }
+///     fn on_close(&mut self, _lp: &mut EventLoop, _server: ServerId) {
+///         println!("closed after {} connections", self.accepted);
+///     }
+/// }
+/// let mut lp = EventLoop::new()?;
+/// listen(&mut lp, "127.0.0.1:0", Counting { accepted: 0 })?;
+/// lp.run()?;
+/// # Ok::<(), netcore_tcp::Error>(())
+/// ```
 pub trait ServerHandler: 'static {
     /// The handler type of accepted sockets.
     type Connection: SocketHandler;

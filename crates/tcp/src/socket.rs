@@ -21,6 +21,24 @@ pub const DEFAULT_HIGH_WATER_MARK: usize = 64 * 1024;
 const READS_PER_EVENT: usize = 16;
 
 /// Settings for one socket. Servers apply theirs to every accepted socket.
+///
+/// ```
+/// use std::time::Duration;
+/// use netcore_tcp::{connect_with, SocketOptions};
+///
+/// let mut options = SocketOptions::default();
+/// assert_eq!(options.high_water_mark, netcore_tcp::DEFAULT_HIGH_WATER_MARK);
+/// options.no_delay = true; // `socket.setNoDelay(true)` from the start
+/// options.timeout = Some(Duration::from_secs(30)); // `timeout` after 30 s idle
+/// options.allow_half_open = true; // keep writing after the peer's FIN
+/// let mut lp = netcore::EventLoop::new()?;
+/// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+/// # let addr = listener.local_addr()?.to_string();
+/// let socket = connect_with(&mut lp, &addr, options, ());
+/// socket.destroy(&mut lp);
+/// lp.run()?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct SocketOptions {
@@ -60,6 +78,39 @@ impl Default for SocketOptions {
 ///
 /// The handler owns the connection's state; every method gets a [`Socket`] to act through, which
 /// also reaches the loop (timers, other sockets, the thread pool). All methods have empty defaults.
+///
+/// ```
+/// use netcore::EventLoop;
+/// use netcore_tcp::{connect, listen, Socket, SocketHandler, SocketId};
+///
+/// /// Sends a line, prints what comes back, and ends; the server closes after it.
+/// struct Client { got: Vec<u8> }
+/// impl SocketHandler for Client {
+///     fn on_connect(&mut self, s: &mut Socket<'_>) {
+///         s.end_with(b"ping\n"); // write, then half-close (FIN)
+///     }
+///     fn on_data(&mut self, _s: &mut Socket<'_>, data: &[u8]) {
+///         self.got.extend_from_slice(data);
+///     }
+///     fn on_end(&mut self, _s: &mut Socket<'_>) {
+///         assert_eq!(self.got, b"ping\n"); // the echo came back, then the server's FIN
+///     }
+///     fn on_close(&mut self, lp: &mut EventLoop, _id: SocketId, had_error: bool) {
+///         assert!(!had_error);
+///         if let Some(server) = lp.state::<netcore_tcp::ServerId>().copied() {
+///             server.close(lp);
+///         }
+///     }
+/// }
+///
+/// let mut lp = EventLoop::new()?;
+/// let server = listen(&mut lp, "127.0.0.1:0", |s: &mut Socket<'_>| s.pipe(s.id()))?;
+/// lp.set_state(server);
+/// let addr = server.address(&lp).unwrap().to_string();
+/// connect(&mut lp, &addr, Client { got: Vec::new() });
+/// lp.run()?;
+/// # Ok::<(), netcore_tcp::Error>(())
+/// ```
 pub trait SocketHandler: 'static {
     /// A client socket connected (`connect`).
     fn on_connect(&mut self, socket: &mut Socket<'_>) {
@@ -148,6 +199,30 @@ where
 
 /// Names a socket on its loop. `Copy`: keep it anywhere to reach the socket later (a chat room's
 /// member list); operations on a closed socket are harmless no-ops.
+///
+/// ```
+/// use std::time::Duration;
+/// use netcore_tcp::{listen, on_data, Socket, SocketId};
+///
+/// let mut lp = netcore::EventLoop::new()?;
+/// let server = listen(&mut lp, "127.0.0.1:0", |s: &mut Socket<'_>| {
+///     // Keep the id: a timer writes to this socket later, through the loop.
+///     let id: SocketId = s.id();
+///     s.lp().set_timeout(Duration::from_millis(1), move |lp| {
+///         id.end_with(lp, b"later\n");
+///     });
+///     on_data(|_s: &mut Socket<'_>, _d: &[u8]| {})
+/// })?;
+/// let addr = server.address(&lp).unwrap().to_string();
+/// netcore_tcp::connect(&mut lp, &addr, on_data(|s: &mut Socket<'_>, d: &[u8]| {
+///     assert_eq!(d, b"later\n");
+///     let server = s.lp().state::<netcore_tcp::ServerId>().copied();
+///     server.map(|server| server.close(s.lp()));
+/// }));
+/// lp.set_state(server);
+/// lp.run()?;
+/// # Ok::<(), netcore_tcp::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SocketId(pub(crate) HandleId);
 

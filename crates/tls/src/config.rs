@@ -170,6 +170,19 @@ pub type SniCallback = Arc<dyn Fn(&str) -> Option<Identity> + Send + Sync>;
 
 /// A server's TLS options (Node's `tls.createServer` options). Build once with
 /// [`build`](ServerOptions::build); every connection shares the result.
+///
+/// ```
+/// use netcore_tls::{Identity, ServerOptions, Version};
+///
+/// let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+/// let key = made.signing_key.serialize_pem();
+/// let mut options = ServerOptions::new(Identity::from_pem(made.cert.pem().as_bytes(), key.as_bytes())?);
+/// options.alpn_protocols = vec![b"http/1.1".to_vec()]; // `ALPNProtocols`
+/// options.min_version = Version::Tls13; // `minVersion: 'TLSv1.3'`
+/// let config = options.build()?; // once; every connection shares it
+/// assert_eq!(config.handshake_timeout(), netcore_tls::DEFAULT_HANDSHAKE_TIMEOUT);
+/// # Ok::<(), netcore_tls::Error>(())
+/// ```
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct ServerOptions {
@@ -430,6 +443,19 @@ impl ClientCertVerifier for AcceptAnyClient {
 /// A client's TLS options (Node's `tls.connect` options). Build once with
 /// [`build`](ClientOptions::build) and share the result: its session cache is what lets later
 /// connections resume.
+///
+/// ```
+/// use netcore_tls::ClientOptions;
+///
+/// let made = rcgen::generate_simple_self_signed(vec!["api.internal".into()]).unwrap();
+/// // Node's `{ ca: fs.readFileSync('ca.pem'), servername: 'api.internal' }`.
+/// let mut options = ClientOptions::with_ca_pem(made.cert.pem().as_bytes())?;
+/// options.server_name = Some("api.internal".into()); // SNI and verification, whatever host we dial
+/// options.alpn_protocols = vec![b"http/1.1".to_vec()];
+/// let config = options.build()?; // build once and share: its session cache lets later connections resume
+/// # let _ = config;
+/// # Ok::<(), netcore_tls::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ClientOptions {

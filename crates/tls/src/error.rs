@@ -11,6 +11,27 @@ use rustls::{AlertDescription, CertificateError};
 /// [`code`](Error::code) gives the name Node uses for the same failure (`CERT_HAS_EXPIRED`,
 /// `ERR_TLS_CERT_ALTNAME_INVALID`, …). On a socket the error arrives as
 /// [`netcore_tcp::Error::Layer`]; [`Error::from_socket`] gets this type back.
+///
+/// ```
+/// use netcore_tcp::Layer;
+/// use netcore_tls::{ClientOptions, Identity, ServerOptions, TlsSession};
+///
+/// // A server with a self-signed certificate, and a client that trusts only the bundled roots.
+/// let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+/// let key = made.signing_key.serialize_pem();
+/// let server = ServerOptions::new(Identity::from_pem(made.cert.pem().as_bytes(), key.as_bytes())?).build()?;
+/// let mut s = TlsSession::server(&server)?;
+/// let mut c = TlsSession::client(&ClientOptions::default().build()?, "localhost")?;
+///
+/// let (mut to_s, mut to_c) = (Vec::new(), Vec::new());
+/// c.start(&mut to_s).unwrap();
+/// s.read_wire(&to_s, &mut Vec::new(), &mut to_c).unwrap();
+/// let err = c.read_wire(&to_c, &mut Vec::new(), &mut Vec::new()).unwrap_err();
+/// // As Node reports it on the socket's `error` event:
+/// assert_eq!(err.code(), "UNABLE_TO_GET_ISSUER_CERT_LOCALLY");
+/// assert!(matches!(netcore_tls::Error::from_socket(&err), Some(netcore_tls::Error::UnknownIssuer)));
+/// # Ok::<(), netcore_tls::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Error {

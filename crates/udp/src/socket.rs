@@ -16,6 +16,20 @@ use crate::Error;
 const BATCHES_PER_EVENT: usize = 8;
 
 /// Settings for [`bind_with`].
+///
+/// ```
+/// use netcore_udp::{bind_with, BindOptions};
+///
+/// let mut options = BindOptions::default();
+/// options.reuse_addr = true; // Node's `reuseAddr`: several sockets on one multicast port
+/// options.recv_buffer_size = Some(1 << 20); // `recvBufferSize`
+/// let mut lp = netcore::EventLoop::new()?;
+/// let socket = bind_with(&mut lp, "127.0.0.1:0", options, ())?;
+/// assert!(socket.recv_buffer_size(&lp)? > 0); // what the kernel granted (capped by `rmem_max`)
+/// socket.close(&mut lp);
+/// lp.run()?;
+/// # Ok::<(), netcore_udp::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct BindOptions {
@@ -83,6 +97,36 @@ impl RemoteInfo {
 pub struct SendId(u64);
 
 /// What a UDP socket's owner does on its events (Node's `dgram.Socket` events).
+///
+/// ```
+/// use netcore::EventLoop;
+/// use netcore_udp::{bind, on_message, RemoteInfo, Socket, SocketHandler, SocketId};
+///
+/// /// A client: sends once it is bound, takes the echo, closes both sockets.
+/// struct Client { server: SocketAddr, echo: SocketId }
+/// # use std::net::SocketAddr;
+/// impl SocketHandler for Client {
+///     fn on_listening(&mut self, s: &mut Socket<'_>) {
+///         s.send_to(b"ping", self.server).unwrap();
+///     }
+///     fn on_message(&mut self, s: &mut Socket<'_>, data: &[u8], rinfo: &RemoteInfo) {
+///         assert_eq!((data, rinfo.address), (&b"ping"[..], self.server));
+///         let echo = self.echo;
+///         echo.close(s.lp());
+///         s.close();
+///     }
+/// }
+///
+/// let mut lp = EventLoop::new()?;
+/// // The echo server: Node's `s.on('message', (msg, rinfo) => s.send(msg, rinfo.port, rinfo.address))`.
+/// let echo = bind(&mut lp, "127.0.0.1:0", on_message(|s, msg, rinfo| {
+///     let _ = s.send_to(msg, rinfo.address);
+/// }))?;
+/// let server = echo.local_address(&lp).unwrap();
+/// bind(&mut lp, "127.0.0.1:0", Client { server, echo })?;
+/// lp.run()?; // both closed: nothing keeps the loop alive
+/// # Ok::<(), netcore_udp::Error>(())
+/// ```
 pub trait SocketHandler: 'static {
     /// The socket is bound (`listening`), on the next tick after `bind`.
     fn on_listening(&mut self, socket: &mut Socket<'_>) {

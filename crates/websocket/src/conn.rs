@@ -33,6 +33,28 @@ pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_HIGH_WATER_MARK: usize = 64 * 1024;
 
 /// A connection's handle: act on it from anywhere on its loop.
+///
+/// ```
+/// use std::time::Duration;
+/// use bytes::Bytes;
+/// use netcore::EventLoop;
+/// use netcore_websocket::{WebSocket, WebSocketHandler, WebSocketId};
+///
+/// /// Sends a tick every second from a timer: the timer holds the id, not the connection.
+/// struct Ticker;
+/// impl WebSocketHandler for Ticker {
+///     fn on_open(&mut self, ws: &mut WebSocket<'_>) {
+///         let id: WebSocketId = ws.id();
+///         let timer = ws.lp().set_interval(Duration::from_secs(1), move |lp: &mut EventLoop| {
+///             if id.is_open(lp) {
+///                 id.send(lp, b"tick", false); // a closed connection's id is a harmless no-op
+///             }
+///         });
+///         ws.lp().unref_timer(timer); // the connection, not its ticker, keeps the loop alive
+///     }
+///     fn on_message(&mut self, _ws: &mut WebSocket<'_>, _data: Bytes, _is_binary: bool) {}
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct WebSocketId(pub(crate) HandleId);
 

@@ -5,6 +5,22 @@ use std::fmt;
 use crate::proto::handshake::HandshakeError;
 
 /// Why a WebSocket operation or connection failed.
+///
+/// ```
+/// use netcore_websocket::{Error, WebSocket, WebSocketHandler};
+///
+/// struct Log;
+/// impl WebSocketHandler for Log {
+///     fn on_message(&mut self, _ws: &mut WebSocket<'_>, _data: bytes::Bytes, _is_binary: bool) {}
+///     fn on_error(&mut self, _ws: &mut WebSocket<'_>, error: &Error) {
+///         // Node's name, and the close code the connection is failed with, if the peer broke a rule.
+///         eprintln!("{error} ({}), close code {:?}", error.code(), error.close_code());
+///     }
+/// }
+/// let e = Error::Protocol(netcore_websocket::proto::Error::InvalidUtf8 { offset: 3 });
+/// assert_eq!((e.code(), e.close_code()), ("WS_ERR_INVALID_UTF8", Some(1007)));
+/// # let _ = Log;
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {

@@ -23,6 +23,28 @@ use crate::proto::{Config, Role};
 
 /// A server's settings (Node `ws`'s `WebSocketServer` options). `Default`: no compression (as
 /// `ws`), 100 MiB messages, 30 s close timeout, 64 KiB high-water mark, any path.
+///
+/// ```
+/// use std::time::Duration;
+/// use netcore_websocket::proto::extension::DeflateConfig;
+/// use netcore_websocket::server::{listen, ServerOptions};
+/// use netcore_websocket::WebSocket;
+///
+/// let mut options = ServerOptions::default();
+/// options.deflate = Some(DeflateConfig::default()); // `perMessageDeflate: true`
+/// options.max_payload = 1 << 20; // `maxPayload`: 1 MiB, then close 1009
+/// options.path = Some("/chat".into()); // `path`: other targets get 400
+/// options.close_timeout = Duration::from_secs(5);
+/// let mut lp = netcore::EventLoop::new()?;
+/// let server = listen(&mut lp, "127.0.0.1:0", options, |_head: &_| {
+///     |ws: &mut WebSocket<'_>, data: bytes::Bytes, is_binary: bool| {
+///         ws.send(&data, is_binary);
+///     }
+/// })?;
+/// server.close(&mut lp);
+/// lp.run()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ServerOptions {

@@ -178,6 +178,26 @@ enum State {
 ///
 /// Error offsets count from the start of the body, or from the offset given to
 /// [`starting_at`](Self::starting_at). After an error the decoder keeps returning it.
+///
+/// ```
+/// use netcore_http1::proto::{ChunkEvent, ChunkedDecoder, Limits};
+///
+/// let body = b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\nnext message";
+/// let mut decoder = ChunkedDecoder::new(Limits::default());
+/// let (mut input, mut data) = (&body[..], Vec::new());
+/// loop {
+///     let (used, event) = decoder.decode(input)?;
+///     match event {
+///         Some(ChunkEvent::Data(range)) => data.extend_from_slice(&input[range]),
+///         Some(ChunkEvent::End) => { input = &input[used..]; break }
+///         _ => {}
+///     }
+///     input = &input[used..];
+/// }
+/// assert_eq!(data, b"hello world");
+/// assert_eq!(input, b"next message"); // never reads past the body
+/// # Ok::<(), netcore_http1::proto::ParseError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct ChunkedDecoder {
     state: State,

@@ -364,6 +364,21 @@ impl RequestDecoder {
 
 /// Decodes the responses a client receives on one connection. Tell it each request's method
 /// with [`expect`](Self::expect) (HEAD and CONNECT change how a response is framed).
+///
+/// ```
+/// use bytes::BytesMut;
+/// use netcore_http1::proto::{Limits, ResponseDecoder, ResponseEvent};
+///
+/// let mut decoder = ResponseDecoder::new(Limits::default());
+/// decoder.expect("GET"); // a request went out: its response comes next
+/// let mut buf = BytesMut::from(&b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"[..]);
+/// let Some(ResponseEvent::Head(head)) = decoder.decode(&mut buf)? else { panic!("a head") };
+/// assert_eq!((head.status(), head.reason()), (200, "OK"));
+/// assert_eq!(decoder.decode(&mut buf)?, Some(ResponseEvent::Data("hi".into())));
+/// assert_eq!(decoder.decode(&mut buf)?, Some(ResponseEvent::End));
+/// assert_eq!(decoder.decode(&mut buf)?, None); // wants more bytes
+/// # Ok::<(), netcore_http1::proto::ParseError>(())
+/// ```
 #[derive(Debug)]
 pub struct ResponseDecoder {
     body: BodyReader,

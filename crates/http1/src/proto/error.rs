@@ -142,6 +142,19 @@ impl ErrorKind {
 
 /// A parse error: the rule broken and the byte offset (from the start of the message) where
 /// parsing stopped. Small and `Copy`; a failed decoder keeps returning it.
+///
+/// ```
+/// use netcore_http1::proto::{ErrorKind, Limits, RequestDecoder};
+///
+/// // A request smuggling attempt: both framings at once (RFC 9112 §6.1).
+/// let raw = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n";
+/// let err = RequestDecoder::new(Limits::default())
+///     .decode(&mut bytes::BytesMut::from(&raw[..]))
+///     .unwrap_err();
+/// assert_eq!(err.kind, ErrorKind::ContentLengthWithTransferEncoding);
+/// assert_eq!(err.status(), 400); // what a server answers
+/// println!("{err}"); // the rule, the offset and llhttp's name for it
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParseError {
     /// What was wrong.

@@ -97,6 +97,20 @@ pub(crate) mod known {
 }
 
 /// A header (or trailer) section: views into the message's buffer, in received order and case.
+///
+/// ```
+/// use netcore_http1::proto::{parse_request, Limits};
+///
+/// let raw = b"GET / HTTP/1.1\r\nHost: a\r\nAccept: text/html\r\nConnection: keep-alive, Upgrade\r\naccept: */*\r\n\r\n";
+/// let (_, head) = parse_request(raw, &Limits::default())?.expect("a whole head");
+/// let headers = head.headers();
+/// assert_eq!(headers.get("ACCEPT"), Some(&b"text/html"[..])); // names match without case
+/// assert_eq!(headers.get_all("accept").count(), 2);
+/// assert!(headers.has_token("connection", "upgrade")); // comma lists, tokens without case
+/// // Names keep their case and order as received (Node's `rawHeaders`).
+/// assert_eq!(headers.iter().map(|(name, _)| name).collect::<Vec<_>>(), ["Host", "Accept", "Connection", "accept"]);
+/// # Ok::<(), netcore_http1::proto::ParseError>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Headers {
     buf: Bytes,

@@ -11,6 +11,18 @@ pub const DEFAULT_MAX_URL_LENGTH: usize = 8 * 1024;
 pub const DEFAULT_MAX_CHUNK_EXTENSION: usize = 16 * 1024;
 
 /// Limits for one decoder. Each field's default is Node's (or the documented constant).
+///
+/// ```
+/// use bytes::BytesMut;
+/// use netcore_http1::proto::{ErrorKind, Limits, RequestDecoder};
+///
+/// let mut limits = Limits::default();
+/// limits.max_url_length = 16; // a server for short paths only
+/// let mut decoder = RequestDecoder::new(limits);
+/// let mut buf = BytesMut::from(&b"GET /a/very/long/path/indeed HTTP/1.1\r\nHost: a\r\n\r\n"[..]);
+/// let err = decoder.decode(&mut buf).unwrap_err();
+/// assert_eq!((err.kind, err.status()), (ErrorKind::UriTooLong, 414));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Limits {
