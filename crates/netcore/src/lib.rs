@@ -12,6 +12,7 @@ mod remote;
 pub mod rng;
 pub mod signal;
 mod slab;
+pub mod stdio;
 pub mod stream;
 pub mod timer;
 
