@@ -700,3 +700,41 @@ fn requests_go_through_a_forward_proxy_in_absolute_form() {
     assert_eq!(proxy.next_line(), format!("proxy GET http://{host}/hello?x=1 host={host}"));
     assert_eq!(proxy.next_line(), format!("proxy POST http://{host}/echo host={host}"));
 }
+
+#[test]
+fn credentials_go_to_the_proxy_and_the_origin_as_basic() {
+    let origin = Node::start("client_http_server.js", &[]);
+    let mut proxy = Node::start("client_proxy.js", &[]);
+    let mut lp = EventLoop::new().unwrap();
+    // `http://user:pass@proxy`, percent-decoded (Node's `auth`, curl's proxy user).
+    let via = Proxy::parse(&format!("http://Aladdin:open%20sesame@{}", proxy.addr)).unwrap();
+    // A request URL's `user:pass@` is `Authorization` (Node's `http.request(url)`).
+    let o = RequestOptions::from_url(&format!("http://al%40ice:pw@{}/hello", origin.addr)).unwrap();
+    request(&mut lp, o.proxy(via.clone()), Recorder::new("url")).unwrap().end(&mut lp, b"");
+    run(&mut lp);
+    // The `auth` option; a caller's own `Authorization` wins over it.
+    let o = opts(&origin, "GET", "/hello").auth("bob:x").proxy(via.clone());
+    request(&mut lp, o, Recorder::new("option")).unwrap().end(&mut lp, b"");
+    run(&mut lp);
+    let o = opts(&origin, "GET", "/hello").auth("bob:x").header("authorization", "Bearer t").proxy(via);
+    request(&mut lp, o, Recorder::new("own")).unwrap().end(&mut lp, b"");
+    run(&mut lp);
+    for name in ["url", "option", "own"] {
+        assert_eq!(record(&mut lp, name).text(), "hello keep-alive", "{name}");
+    }
+    let host = &origin.addr;
+    let proxy_auth = "proxy-auth=Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==";
+    // base64("al@ice:pw"), base64("bob:x").
+    assert_eq!(
+        proxy.next_line(),
+        format!("proxy GET http://{host}/hello host={host} {proxy_auth} auth=Basic YWxAaWNlOnB3")
+    );
+    assert_eq!(
+        proxy.next_line(),
+        format!("proxy GET http://{host}/hello host={host} {proxy_auth} auth=Basic Ym9iOng=")
+    );
+    assert_eq!(
+        proxy.next_line(),
+        format!("proxy GET http://{host}/hello host={host} {proxy_auth} auth=Bearer t")
+    );
+}

@@ -31,8 +31,10 @@
 //! Defaults, as Node's `https.globalAgent`: keep-alive, the bundled Mozilla roots, certificates
 //! verified against the host of the URL (SNI sent for names, not for addresses). An `https:`
 //! request through a plain agent (`netcore_http1::client::request`) fails with Node's
-//! `ERR_INVALID_PROTOCOL`, an `http:` one through an https agent too, and an `https:` request
-//! with a proxy with `ERR_PROXY_TUNNEL` (`CONNECT` tunnels are not supported yet).
+//! `ERR_INVALID_PROTOCOL`, and an `http:` one through an https agent too. An `https:` request
+//! with a [`proxy`](RequestOptions::proxy) opens a `CONNECT` tunnel through it and puts the
+//! agent's TLS layer on the tunnel (SNI and verification for the origin); a proxy that refuses
+//! the tunnel fails the request with `ERR_PROXY_TUNNEL` and its status.
 //!
 //! ```no_run
 //! use netcore_http1::server::{Request, Response};

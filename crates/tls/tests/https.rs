@@ -20,8 +20,7 @@ use bytes::Bytes;
 use common::{listening, port_of, serve, Pki};
 use netcore::EventLoop;
 use netcore_http1::client::{
-    AgentChoice, AgentId, AgentOptions, ClientRequest, Error as ClientError, Proxy, RequestOptions,
-    ResponseHandler,
+    AgentChoice, AgentId, AgentOptions, ClientRequest, Error as ClientError, RequestOptions, ResponseHandler,
 };
 use netcore_http1::proto::ResponseHead;
 use netcore_http1::server::{collect, Request, Response, ServerId};
@@ -210,10 +209,6 @@ fn schemes_and_agents_that_do_not_match_are_refused_at_once() {
     let e = https::get_with(&mut lp, "http://127.0.0.1:1/", &config, Recorder::new(&log)).unwrap_err();
     assert_eq!(e.code(), "ERR_INVALID_PROTOCOL");
     assert!(e.to_string().contains(r#"expected "https:""#), "{e}");
-    // No tunnels yet.
-    let options = RequestOptions::from_url("https://127.0.0.1:1/").unwrap().proxy(Proxy::new("127.0.0.1", 1));
-    let e = https::request_with(&mut lp, options, &config, Recorder::new(&log)).unwrap_err();
-    assert_eq!(e.code(), "ERR_PROXY_TUNNEL");
     // Options without a scheme take the agent's.
     let options = RequestOptions::new("GET", "127.0.0.1", 1, "/");
     let id = https::request_with(&mut lp, options, &config, Recorder::new(&log)).unwrap();

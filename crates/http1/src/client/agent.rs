@@ -20,6 +20,7 @@ use netcore::{EventLoop, HandleId, Ready};
 use super::conn;
 use super::error::Error;
 use super::exchange;
+use super::tunnel::Route;
 use crate::proto::Limits;
 
 /// Node's `maxFreeSockets`: free sockets kept per host (256).
@@ -187,7 +188,8 @@ impl AgentId {
     }
 
     /// Free sockets for `authority` (`"host:port"`, `"[::1]:port"`), as in Node's
-    /// `agent.freeSockets`.
+    /// `agent.freeSockets`. Through a proxy the pool is the proxy's `"host:port"` for `http:`
+    /// requests, and `"origin:port via [user@]proxy:port"` for the tunnels of `https:` ones.
     pub fn free_sockets(self, lp: &EventLoop, authority: &str) -> usize {
         self.pool(lp, authority).map_or(0, |p| p.free.len())
     }
@@ -227,15 +229,15 @@ impl AgentId {
 
 /// Finds request `req` a connection: a free one, a new one, or a place in the queue. Without an
 /// agent: a new connection of its own.
-pub(crate) fn add_request(lp: &mut EventLoop, agent: Option<AgentId>, key: &str, req: HandleId) {
+pub(crate) fn add_request(lp: &mut EventLoop, agent: Option<AgentId>, route: &Route, req: HandleId) {
     let Some(a) = agent.filter(|a| a.is_alive(lp)) else {
-        let c = conn::create(lp, None, key);
+        let c = conn::create(lp, None, route);
         conn::start(lp, c, req);
         return;
     };
     let Some(state) = state(lp, a) else { return };
     let (lifo, max) = (state.options.scheduling == Scheduling::Lifo, state.options.max_sockets);
-    let pool = state.pools.entry(key.to_string()).or_default();
+    let pool = state.pools.entry(route.key.clone()).or_default();
     let free = if lifo { pool.free.pop_back() } else { pool.free.pop_front() };
     if let Some(c) = free {
         conn::assign(lp, c, req);
@@ -248,13 +250,13 @@ pub(crate) fn add_request(lp: &mut EventLoop, agent: Option<AgentId>, key: &str,
         }
         return;
     }
-    open(lp, a, key, req);
+    open(lp, a, route, req);
 }
 
 /// A new connection for `req`, counted in the pool.
-fn open(lp: &mut EventLoop, agent: AgentId, key: &str, req: HandleId) {
-    let c = conn::create(lp, Some(agent), key);
-    if let Some(pool) = state(lp, agent).and_then(|s| s.pools.get_mut(key)) {
+fn open(lp: &mut EventLoop, agent: AgentId, route: &Route, req: HandleId) {
+    let c = conn::create(lp, Some(agent), route);
+    if let Some(pool) = state(lp, agent).and_then(|s| s.pools.get_mut(&route.key)) {
         pool.conns.push(c);
         conn::set_in_agent(lp, c);
     }
@@ -284,7 +286,8 @@ pub(crate) fn release(lp: &mut EventLoop, agent: AgentId, key: &str, c: HandleId
 }
 
 /// A connection closed: it leaves the pool, and a queued request gets a new one in its place.
-pub(crate) fn remove_conn(lp: &mut EventLoop, agent: AgentId, key: &str, c: HandleId) {
+pub(crate) fn remove_conn(lp: &mut EventLoop, agent: AgentId, route: &Route, c: HandleId) {
+    let key = route.key.as_str();
     let Some(state) = state(lp, agent) else { return };
     let max = state.options.max_sockets;
     let Some(pool) = state.pools.get_mut(key) else { return };
@@ -298,7 +301,7 @@ pub(crate) fn remove_conn(lp: &mut EventLoop, agent: AgentId, key: &str, c: Hand
         if let Some(x) = exchange::get(lp, req) {
             x.queued = false;
         }
-        open(lp, agent, key, req);
+        open(lp, agent, route, req);
     }
 }
 

@@ -10,23 +10,30 @@
 //!                                              │ or the next queued request); else closed
 //!                                              └ Upgrade: the socket is handed over
 //! ```
+//!
+//! A connection that tunnels (an `https:` request through a proxy) first writes `CONNECT` on
+//! the plain socket and reads the proxy's answer ([`tunnel`](super::tunnel)); its request's
+//! bytes wait until the TLS layer is on the socket.
 
 use std::time::Duration;
 
 use bytes::BytesMut;
 use netcore::{EventLoop, HandleId, Ready};
-use netcore_tcp::{Socket, SocketHandler, SocketId};
+use netcore_tcp::{LayerFactory, Socket, SocketHandler, SocketId};
 
 use super::agent::{self, AgentId, AgentOptions, DEFAULT_FREE_SOCKET_TIMEOUT};
 use super::error::Error;
 use super::exchange;
+use super::tunnel::{Handshake, Outcome, Route};
 use crate::proto::{Headers, ResponseDecoder, ResponseEvent, ResponseHead};
 
 /// A connection's state, in the loop's slab.
 pub(crate) struct Conn {
     socket: Option<SocketId>,
     agent: Option<AgentId>,
-    key: String,
+    route: Route,
+    /// The `CONNECT` in progress, for a connection that tunnels.
+    opening: Option<Opening>,
     decoder: ResponseDecoder,
     buf: BytesMut,
     request: Option<HandleId>,
@@ -50,6 +57,12 @@ pub(crate) struct Conn {
     pub(crate) in_agent: bool,
 }
 
+/// A tunnel being opened: the proxy's answer so far, and the layer to put on the socket then.
+pub(crate) struct Opening {
+    handshake: Handshake,
+    layer: Option<LayerFactory>,
+}
+
 /// The socket's handler: forwards every event to the connection state.
 pub(crate) struct ConnSocket {
     conn: HandleId,
@@ -66,15 +79,21 @@ pub(crate) fn socket(lp: &EventLoop, conn: HandleId) -> Option<SocketId> {
     lp.handle::<Conn>(conn)?.socket
 }
 
-/// A new connection's state (not yet connecting) for `agent`'s pool `key` (`host:port`).
-pub(crate) fn create(lp: &mut EventLoop, agent: Option<AgentId>, key: &str) -> HandleId {
+/// The socket requests may be written to: none while a tunnel is being opened.
+pub(crate) fn ready_socket(lp: &EventLoop, conn: HandleId) -> Option<SocketId> {
+    lp.handle::<Conn>(conn).filter(|c| c.opening.is_none())?.socket
+}
+
+/// A new connection's state (not yet connecting) for `agent`'s pool `route.key`.
+pub(crate) fn create(lp: &mut EventLoop, agent: Option<AgentId>, route: &Route) -> HandleId {
     let defaults = AgentOptions::default();
     let options = agent.and_then(|a| a.options(lp)).unwrap_or(&defaults);
     let free_timeout = Some(options.free_socket_timeout).filter(|t| !t.is_zero());
     let conn = Conn {
         socket: None,
         agent,
-        key: key.to_string(),
+        route: route.clone(),
+        opening: None,
         decoder: ResponseDecoder::new(options.limits),
         buf: BytesMut::new(),
         request: None,
@@ -100,14 +119,73 @@ pub(crate) fn start(lp: &mut EventLoop, conn: HandleId, req: HandleId) {
     // The request is attached first: a connect that fails at once reports to it.
     take_request(lp, conn, req);
     let Some(c) = lp.handle::<Conn>(conn) else { return };
-    let (agent, key) = (c.agent, c.key.clone());
-    let options =
-        agent.and_then(|a| a.options(lp)).map_or_else(AgentOptions::default_socket, |o| o.socket.clone());
-    let socket = netcore_tcp::connect_with(lp, &key, options, ConnSocket { conn });
+    let (agent, route) = (c.agent, c.route.clone());
+    let agent_options = agent.and_then(|a| a.options(lp));
+    let limits = agent_options.map_or_else(Default::default, |o| o.limits);
+    let mut options = agent_options.map_or_else(AgentOptions::default_socket, |o| o.socket.clone());
+    let mut connect = Vec::new();
+    if let Some(tunnel) = &route.tunnel {
+        // The proxy is spoken to in plain HTTP; TLS starts inside the tunnel, with the origin.
+        let layer = options.layer.take();
+        if let Err(e) = tunnel.write_connect(&mut connect) {
+            // Checked when the request was made; no socket will ever close this state.
+            failed(lp, conn, Error::InvalidHead(e));
+            lp.remove_handle(conn);
+            return;
+        }
+        if let Some(c) = get(lp, conn) {
+            c.opening = Some(Opening { handshake: Handshake::new(limits), layer });
+        }
+    }
+    let socket = netcore_tcp::connect_with(lp, &route.addr, options, ConnSocket { conn });
     if let Some(c) = get(lp, conn) {
         c.socket.get_or_insert(socket);
     }
+    if !connect.is_empty() {
+        // Queued until the socket connects.
+        socket.write(lp, &connect);
+    }
     apply_timeout(lp, conn, req);
+}
+
+/// Bytes from the proxy while the tunnel opens: on its 2xx, the TLS layer goes on the socket
+/// and the request is written into it; on anything else the request fails.
+fn read_connect_answer(lp: &mut EventLoop, conn: HandleId, socket: SocketId, data: &[u8]) {
+    let Some(c) = get(lp, conn) else { return };
+    let (Some(opening), Some(req)) = (c.opening.as_mut(), c.request) else {
+        kill(lp, conn);
+        return;
+    };
+    let outcome = match opening.handshake.read(data) {
+        Ok(None) => return,
+        Ok(Some(outcome)) => outcome,
+        Err(e) => {
+            failed(lp, conn, Error::Parse(e));
+            return;
+        }
+    };
+    let rest = match outcome {
+        Outcome::Open(rest) => rest,
+        Outcome::Refused(status) => {
+            // The rest of the answer (a 407's body) is not read: the connection is done.
+            failed(lp, conn, Error::ProxyTunnel { status });
+            return;
+        }
+    };
+    let host = c.route.tunnel.as_ref().map(|t| t.host.clone()).unwrap_or_default();
+    let Some(opening) = c.opening.take() else { return };
+    if let Some(factory) = opening.layer {
+        let layer = match factory.make(&host) {
+            Ok(layer) => layer,
+            Err(e) => {
+                failed(lp, conn, Error::from(e));
+                return;
+            }
+        };
+        // Bytes after the proxy's head are the origin's: the layer reads them first.
+        socket.set_layer(lp, layer, &rest);
+    }
+    exchange::tunnel_open(lp, req);
 }
 
 /// Gives a live connection (free, or just done with a request) to request `req`.
@@ -209,9 +287,9 @@ fn leave_agent(lp: &mut EventLoop, conn: HandleId) {
     if !std::mem::take(&mut c.in_agent) {
         return;
     }
-    let (agent, key) = (c.agent, c.key.clone());
+    let (agent, route) = (c.agent, c.route.clone());
     if let Some(a) = agent {
-        agent::remove_conn(lp, a, &key, conn);
+        agent::remove_conn(lp, a, &route, conn);
     }
 }
 
@@ -225,20 +303,20 @@ pub(crate) fn failed(lp: &mut EventLoop, conn: HandleId, error: Error) {
     c.dead = true;
     let req = c.request.take();
     let socket = c.socket;
-    let (agent, key, in_agent) = (c.agent, c.key.clone(), c.in_agent);
+    let (agent, route, in_agent) = (c.agent, c.route.clone(), c.in_agent);
     if let Some(s) = socket {
         s.destroy(lp);
     }
     let retry = req.filter(|r| exchange::can_retry(lp, *r, &error));
     if let Some(r) = retry {
         exchange::prepare_retry(lp, r);
-        let fresh = create(lp, agent, &key);
+        let fresh = create(lp, agent, &route);
         if let (true, Some(a)) = (in_agent, agent) {
             // The fresh connection takes the dead one's place in the pool.
             if let Some(c) = get(lp, conn) {
                 c.in_agent = false;
             }
-            agent::replace_conn(lp, a, &key, conn, fresh);
+            agent::replace_conn(lp, a, &route.key, conn, fresh);
         }
         start(lp, fresh, r);
         return;
@@ -288,6 +366,10 @@ impl SocketHandler for ConnSocket {
             return;
         }
         c.socket.get_or_insert(id);
+        if c.opening.is_some() {
+            read_connect_answer(lp, self.conn, id, data);
+            return;
+        }
         let Some(req) = c.request else {
             // Bytes on a free connection answer nothing: it cannot be trusted with a request.
             kill(lp, self.conn);
@@ -305,6 +387,11 @@ impl SocketHandler for ConnSocket {
             return;
         }
         c.eof = true;
+        if c.opening.is_some() {
+            // The proxy closed before answering the `CONNECT`.
+            failed(lp, self.conn, Error::SocketHangUp);
+            return;
+        }
         if c.request.is_none() {
             // The server closed a free connection: it leaves the pool.
             kill(lp, self.conn);
@@ -463,7 +550,7 @@ fn release_or_retire(lp: &mut EventLoop, conn: HandleId, clean: bool) {
         && !c.decoder.is_closed()
         && c.decoder.info().is_some_and(|i| i.keep_alive)
         && !hint_too_short;
-    let (agent, key) = (c.agent, c.key.clone());
+    let (agent, key) = (c.agent, c.route.key.clone());
     if keep {
         if let Some(a) = agent {
             if agent::release(lp, a, &key, conn) {
@@ -522,7 +609,8 @@ mod tests {
             let mut conn = Conn {
                 socket: None,
                 agent: None,
-                key: String::new(),
+                route: Route::direct(String::new()),
+                opening: None,
                 decoder: ResponseDecoder::new(Limits::default()),
                 buf: BytesMut::new(),
                 request: None,

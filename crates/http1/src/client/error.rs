@@ -69,9 +69,13 @@ pub enum Error {
         /// The agent's.
         expected: &'static str,
     },
-    /// An `https:` request through a proxy: that takes a `CONNECT` tunnel, which the client
-    /// does not open yet (`ERR_PROXY_TUNNEL`).
-    ProxyTunnel,
+    /// The proxy answered the `CONNECT` that opens an `https:` request's tunnel with a status
+    /// other than 2xx: 407 wants (other) credentials, 403 forbids the origin, 502 could not reach
+    /// it (`ERR_PROXY_TUNNEL`, Node's name; curl says "CONNECT tunnel failed, response 407").
+    ProxyTunnel {
+        /// The proxy's status code.
+        status: u16,
+    },
     /// The method, path or a header cannot be written (`ERR_INVALID_HTTP_TOKEN`,
     /// `ERR_INVALID_CHAR`, `ERR_UNESCAPED_CHARACTERS`…).
     InvalidHead(EncodeError),
@@ -111,7 +115,7 @@ impl Error {
             Error::AgentDestroyed => "ERR_AGENT_DESTROYED",
             Error::Url(e) => e.code(),
             Error::InvalidProtocol { .. } => "ERR_INVALID_PROTOCOL",
-            Error::ProxyTunnel => "ERR_PROXY_TUNNEL",
+            Error::ProxyTunnel { .. } => "ERR_PROXY_TUNNEL",
             Error::InvalidHead(e) => match e {
                 EncodeError::InvalidHeaderName { .. } | EncodeError::InvalidMethod => {
                     "ERR_INVALID_HTTP_TOKEN"
@@ -139,9 +143,10 @@ impl Error {
             Error::Socket(e) => e.kind(),
             Error::Parse(_) => io::ErrorKind::InvalidData,
             Error::Aborted | Error::AgentDestroyed => io::ErrorKind::Interrupted,
+            Error::ProxyTunnel { status: 401 | 403 | 407 } => io::ErrorKind::PermissionDenied,
+            Error::ProxyTunnel { .. } => io::ErrorKind::ConnectionRefused,
             Error::Url(_)
             | Error::InvalidProtocol { .. }
-            | Error::ProxyTunnel
             | Error::InvalidHead(_)
             | Error::InvalidTrailer(_)
             | Error::HeadersSent
@@ -208,9 +213,7 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Error::ProxyTunnel => {
-                f.write_str("https through a proxy needs a CONNECT tunnel, which is not supported yet")
-            }
+            Error::ProxyTunnel { status } => write!(f, "CONNECT tunnel failed, response {status}"),
             Error::InvalidHead(e) => write!(f, "cannot write the request head: {e}"),
             Error::InvalidTrailer(e) => write!(f, "cannot write the trailers: {e}"),
             Error::HeadersSent => f.write_str("cannot set headers after they are sent"),
@@ -268,6 +271,10 @@ mod tests {
         let e = Error::InvalidProtocol { protocol: "https:", expected: "http:" };
         assert_eq!(e.code(), "ERR_INVALID_PROTOCOL");
         assert!(e.to_string().starts_with(r#"protocol "https:" not supported, expected "http:""#), "{e}");
-        assert_eq!(Error::ProxyTunnel.code(), "ERR_PROXY_TUNNEL");
+        let e = Error::ProxyTunnel { status: 407 };
+        assert_eq!(e.code(), "ERR_PROXY_TUNNEL");
+        assert_eq!(e.to_string(), "CONNECT tunnel failed, response 407 (ERR_PROXY_TUNNEL)");
+        assert_eq!(e.kind(), io::ErrorKind::PermissionDenied);
+        assert_eq!(Error::ProxyTunnel { status: 502 }.kind(), io::ErrorKind::ConnectionRefused);
     }
 }

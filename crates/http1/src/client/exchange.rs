@@ -21,7 +21,9 @@ use super::conn;
 use super::error::Error;
 use super::handler::{ResponseHandler, Upgrade};
 use super::options::{authority, AgentChoice, RequestOptions};
+use super::proxy::basic_credentials;
 use super::request::{ClientRequest, ClientRequestId};
+use super::tunnel::Route;
 use super::url::Protocol;
 use crate::proto::encode::{write_request_head, BodyLength, EncodeError};
 use crate::proto::{ChunkedEncoder, ResponseHead};
@@ -31,8 +33,8 @@ pub(crate) struct Exchange {
     pub(crate) method: String,
     path: String,
     host_header: Option<String>,
-    /// `host:port`: the connection target and the agent's pool key.
-    pub(crate) key: String,
+    /// Where the connection goes (the agent's pool key, the address, a tunnel).
+    pub(crate) route: Route,
     headers: Vec<(String, Vec<u8>)>,
     pub(crate) agent: Option<AgentId>,
     handler: Option<Box<dyn ResponseHandler>>,
@@ -138,7 +140,7 @@ fn framing(
 /// Validates the options, stores the request and hands it to its agent.
 pub(crate) fn create(
     lp: &mut EventLoop,
-    options: RequestOptions,
+    mut options: RequestOptions,
     handler: Box<dyn ResponseHandler>,
 ) -> Result<ClientRequestId, Error> {
     let agent = match options.agent {
@@ -156,9 +158,6 @@ pub(crate) fn create(
     if protocol != agent_protocol {
         return Err(Error::InvalidProtocol { protocol: protocol.name(), expected: agent_protocol.name() });
     }
-    if protocol.is_secure() && options.proxy.is_some() {
-        return Err(Error::ProxyTunnel);
-    }
     let agent_keep_alive = agent_options.is_some_and(|o| o.keep_alive);
     // The socket's mark: `write` returns false when the socket's would, and its `drain` is ours.
     let high_water_mark =
@@ -168,13 +167,27 @@ pub(crate) fn create(
     let expect_continue =
         options.get_header("expect").is_some_and(|v| v.trim_ascii().eq_ignore_ascii_case(b"100-continue"));
     let idempotent = is_idempotent(&options.method);
+    let route = options.route(protocol);
+    let path = options.target(protocol);
+    let mut headers = std::mem::take(&mut options.headers);
+    // Node's `auth`: `Authorization: Basic …` unless the caller set one.
+    if let Some(auth) = options.auth.as_deref().filter(|_| !has_field(&headers, "authorization")) {
+        headers.push(("Authorization".into(), basic_credentials(auth).into_bytes()));
+    }
+    // An absolute-form request carries the proxy's credentials itself; a tunnel's go on the
+    // `CONNECT`.
+    if route.tunnel.is_none() && !has_field(&headers, "proxy-authorization") {
+        if let Some(auth) = options.proxy.as_ref().and_then(|p| p.authorization()) {
+            headers.push(("Proxy-Authorization".into(), auth.into_bytes()));
+        }
+    }
     let x = Exchange {
-        key: options.connect_to(),
-        path: options.target(),
+        path,
+        route,
         host_header: (options.set_host && !has_host)
             .then(|| authority(&options.host, options.port, Some(protocol.default_port()))),
         method: options.method,
-        headers: options.headers,
+        headers,
         agent,
         handler: Some(handler),
         conn: None,
@@ -212,12 +225,19 @@ pub(crate) fn create(
         (None, None) => BodyLength::None,
     };
     x.write_head(&mut scratch, framing).map_err(Error::InvalidHead)?;
-    let key = x.key.clone();
+    if let Some(tunnel) = &x.route.tunnel {
+        tunnel.write_connect(&mut scratch).map_err(Error::InvalidHead)?;
+    }
+    let route = x.route.clone();
     // The socket keeps the loop alive, not the request's state.
     let id = lp.insert_handle(x, no_ready);
     lp.unref_handle(id);
-    agent::add_request(lp, agent, &key, id);
+    agent::add_request(lp, agent, &route, id);
     Ok(ClientRequestId(id))
+}
+
+fn has_field(headers: &[(String, Vec<u8>)], name: &str) -> bool {
+    headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
 }
 
 impl Exchange {
@@ -414,7 +434,8 @@ fn flush(lp: &mut EventLoop, id: HandleId) {
     if x.closing {
         return;
     }
-    let Some(socket) = x.conn.and_then(|c| conn::socket(lp, c)) else { return };
+    // Nothing goes out before the connection is ready (a tunnel is open): `tunnel_open` flushes.
+    let Some(socket) = x.conn.and_then(|c| conn::ready_socket(lp, c)) else { return };
     let Some(x) = get(lp, id) else { return };
     let mut out = std::mem::take(&mut x.out);
     if !out.is_empty() {
@@ -481,6 +502,11 @@ pub(crate) fn attach(lp: &mut EventLoop, id: HandleId, c: HandleId, reused: bool
     x.queued = false;
     x.reused = reused;
     x.response_started = false;
+    schedule_flush(lp, id);
+}
+
+/// The connection's tunnel opened: what was written so far goes into it.
+pub(crate) fn tunnel_open(lp: &mut EventLoop, id: HandleId) {
     schedule_flush(lp, id);
 }
 
@@ -600,7 +626,7 @@ pub(crate) fn stop(lp: &mut EventLoop, id: HandleId, error: Option<Error>) {
     }
     let conn = x.conn.take();
     let queued = std::mem::take(&mut x.queued);
-    let (agent, key) = (x.agent, x.key.clone());
+    let (agent, key) = (x.agent, x.route.key.clone());
     if let Some(c) = conn {
         conn::kill(lp, c);
     } else if queued {

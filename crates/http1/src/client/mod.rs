@@ -21,12 +21,15 @@
 //! `ECONNRESET` ("socket hang up"), `ETIMEDOUT`… Added: an idempotent request that finds its
 //! reused connection closed before any response byte (the keep-alive race, RFC 9112 §9.3.1) is
 //! sent again once on a fresh connection, and a free socket is retired a second before the
-//! server's `Keep-Alive: timeout=N`. A [`Proxy`] (explicit, or `HTTP_PROXY`/`NO_PROXY` on
-//! request) gets the request in absolute form. One request at a time per connection (no
-//! pipelining). `https:` requests go through an agent whose sockets carry a TLS layer
-//! (`netcore_tls::https` makes them: one agent per TLS configuration, pooling by `host:port`);
-//! a plain agent, the global one included, refuses them with `ERR_INVALID_PROTOCOL`, as Node's
-//! `http.request` does.
+//! server's `Keep-Alive: timeout=N`. A [`Proxy`] (explicit, or `HTTP_PROXY`/`HTTPS_PROXY`/
+//! `NO_PROXY` on request) gets an `http:` request in absolute form, and opens a `CONNECT`
+//! tunnel for an `https:` one (TLS to the origin inside it; tunnels pooled per proxy and
+//! origin); its `user:pass@` goes out as `Proxy-Authorization`, a request URL's as
+//! `Authorization` (Node's `auth`). One request at a time per connection (no pipelining).
+//! `https:` requests go through an agent whose sockets carry a TLS layer (`netcore_tls::https`
+//! makes them: one agent per TLS configuration, pooling by `host:port`); a plain agent, the
+//! global one included, refuses them with `ERR_INVALID_PROTOCOL`, as Node's `http.request`
+//! does.
 //!
 //! Defaults: [`DEFAULT_MAX_FREE_SOCKETS`] free sockets per host, no cap on busy ones,
 //! [`DEFAULT_FREE_SOCKET_TIMEOUT`] for a free socket, [`DEFAULT_CONTINUE_TIMEOUT`] for a body
@@ -67,6 +70,7 @@ mod handler;
 mod options;
 mod proxy;
 mod request;
+mod tunnel;
 mod url;
 
 use netcore::EventLoop;

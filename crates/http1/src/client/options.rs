@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::agent::AgentId;
 use super::error::Error;
 use super::proxy::Proxy;
+use super::tunnel::Route;
 use super::url::{Protocol, Url};
 
 /// Which agent a request's connection comes from (Node's `agent` option).
@@ -34,9 +35,13 @@ pub enum AgentChoice {
 ///     .header("Content-Type", "text/plain")
 ///     .timeout(Duration::from_secs(5));
 /// assert_eq!((opts.host.as_str(), opts.port, opts.path.as_str()), ("127.0.0.1", 8080, "/upload"));
+/// // Credentials in the URL become `auth` (sent as `Authorization: Basic …`), never shown by `Debug`.
+/// let opts = RequestOptions::from_url("http://alice:s3cret@127.0.0.1:8080/")?;
+/// assert_eq!(opts.auth.as_deref(), Some("alice:s3cret"));
+/// assert!(!format!("{opts:?}").contains("s3cret"));
 /// # Ok::<(), netcore_http1::client::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct RequestOptions {
     /// The scheme (Node's `protocol`): `None` (default) is the agent's, `https:` for an agent
@@ -71,12 +76,41 @@ pub struct RequestOptions {
     /// waits for the 100 or a final response however long they take). RFC 9110 §10.1.1: a
     /// client need not wait indefinitely, since a server may not know the expectation.
     pub continue_timeout: Option<Duration>,
-    /// Send the request through this forward proxy, its target in absolute form (default none;
-    /// see [`proxy_from_env`](Self::proxy_from_env) for `HTTP_PROXY`). The connection, and the
-    /// agent's pool, are the proxy's. Only for `http:`: an `https:` request through a proxy
-    /// would need a `CONNECT` tunnel, not supported yet, and is refused
-    /// ([`Error::ProxyTunnel`]).
+    /// Send the request through this forward proxy (default none; see
+    /// [`proxy_from_env`](Self::proxy_from_env) for `HTTP_PROXY` and `HTTPS_PROXY`). An `http:`
+    /// request goes to the proxy with its target in absolute form, the connection and the
+    /// agent's pool being the proxy's (`host:port` of the proxy). An `https:` request opens a
+    /// `CONNECT` tunnel to its origin through the proxy and speaks TLS inside it; the tunnel is
+    /// pooled per proxy and origin (the pool named `"origin:port via [user@]proxy:port"`), and
+    /// a proxy that answers the `CONNECT` with anything but 2xx fails the request with
+    /// [`Error::ProxyTunnel`]. The proxy's credentials go out as `Proxy-Authorization`, on each
+    /// absolute-form request or on the `CONNECT`, unless the headers set one.
     pub proxy: Option<Proxy>,
+    /// Basic authentication, `user:password` (Node's `auth`): sent as
+    /// `Authorization: Basic base64(user:password)` unless the headers set an `Authorization`
+    /// (default none; a URL's `user:password@`, percent-decoded, sets it). `Debug` does not
+    /// show it.
+    pub auth: Option<String>,
+}
+
+impl std::fmt::Debug for RequestOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestOptions")
+            .field("protocol", &self.protocol)
+            .field("method", &self.method)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("path", &self.path)
+            .field("headers", &self.headers)
+            .field("agent", &self.agent)
+            .field("timeout", &self.timeout)
+            .field("abort_on_timeout", &self.abort_on_timeout)
+            .field("set_host", &self.set_host)
+            .field("continue_timeout", &self.continue_timeout)
+            .field("proxy", &self.proxy)
+            .field("auth", &self.auth.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 /// How long a body held for `Expect: 100-continue` waits for `100 Continue` (1 s, as curl).
@@ -97,6 +131,7 @@ impl Default for RequestOptions {
             set_host: true,
             continue_timeout: Some(DEFAULT_CONTINUE_TIMEOUT),
             proxy: None,
+            auth: None,
         }
     }
 }
@@ -108,10 +143,9 @@ impl RequestOptions {
     }
 
     /// A `GET` of an `http://` or `https://` URL (see [`Url::parse`]); the scheme is kept in
-    /// [`protocol`](Self::protocol).
+    /// [`protocol`](Self::protocol), the user information in [`auth`](Self::auth).
     pub fn from_url(url: &str) -> Result<Self, Error> {
-        let url = Url::parse(url)?;
-        Ok(Self::new("GET", url.host(), url.port(), url.path()).protocol(url.protocol()))
+        Url::parse(url)?.to_request_options()
     }
 
     /// Sets the scheme.
@@ -156,6 +190,18 @@ impl RequestOptions {
         self
     }
 
+    /// Sets [`auth`](Self::auth): `user:password`, not percent-encoded (Node's `auth` option).
+    ///
+    /// ```
+    /// use netcore_http1::client::RequestOptions;
+    /// let opts = RequestOptions::new("GET", "127.0.0.1", 8080, "/private").auth("alice:s3cret");
+    /// # drop(opts);
+    /// ```
+    pub fn auth(mut self, user_password: &str) -> Self {
+        self.auth = Some(user_password.to_string());
+        self
+    }
+
     /// Uses the proxy the environment names for this request's host and port: `http_proxy` (or
     /// `HTTP_PROXY`), `https_proxy` (or `HTTPS_PROXY`) for an `https:` request, unless
     /// `no_proxy` (or `NO_PROXY`) excludes the target (see [`Proxy::for_target`]). An opt-in,
@@ -185,16 +231,21 @@ impl RequestOptions {
         authority(&self.host, self.port, None)
     }
 
-    /// What the connection goes to, and the agent's pool key: the proxy if there is one.
-    pub(crate) fn connect_to(&self) -> String {
-        self.proxy.as_ref().map_or_else(|| self.authority(), Proxy::authority)
+    /// Where the connection goes for a request of `protocol`: the origin; the proxy for
+    /// `http:`; a tunnel through the proxy for `https:`.
+    pub(crate) fn route(&self, protocol: Protocol) -> Route {
+        match &self.proxy {
+            None => Route::direct(self.authority()),
+            Some(p) if protocol.is_secure() => Route::tunnel(p, &self.host, self.port),
+            Some(p) => Route::direct(p.authority()),
+        }
     }
 
-    /// The request target: as given, or in absolute form through a proxy (RFC 9112 §3.2.2;
-    /// `CONNECT` keeps its authority form).
-    pub(crate) fn target(&self) -> String {
+    /// The request target: as given, or in absolute form for `http:` through a proxy (RFC 9112
+    /// §3.2.2; `CONNECT` keeps its authority form; inside a tunnel the origin form is kept).
+    pub(crate) fn target(&self, protocol: Protocol) -> String {
         match &self.proxy {
-            Some(_) if self.method != "CONNECT" => {
+            Some(_) if self.method != "CONNECT" && !protocol.is_secure() => {
                 format!("http://{}{}", authority(&self.host, self.port, Some(80)), self.path)
             }
             _ => self.path.clone(),
@@ -245,7 +296,16 @@ impl ToRequestOptions for String {
 
 impl ToRequestOptions for &Url {
     fn to_request_options(self) -> Result<RequestOptions, Error> {
-        Ok(RequestOptions::new("GET", self.host(), self.port(), self.path()).protocol(self.protocol()))
+        let mut options =
+            RequestOptions::new("GET", self.host(), self.port(), self.path()).protocol(self.protocol());
+        options.auth = self.auth().map(str::to_string);
+        Ok(options)
+    }
+}
+
+impl ToRequestOptions for Url {
+    fn to_request_options(self) -> Result<RequestOptions, Error> {
+        (&self).to_request_options()
     }
 }
 
@@ -271,5 +331,26 @@ mod tests {
         let o = RequestOptions::from_url("http://a/x").unwrap();
         assert_eq!((o.protocol, o.port), (Some(Protocol::Http), 80));
         assert_eq!(RequestOptions::default().protocol, None);
+    }
+
+    #[test]
+    fn a_proxy_routes_http_in_absolute_form_and_https_through_a_tunnel() {
+        let proxy = Proxy::new("proxy", 3128);
+        let o = RequestOptions::new("GET", "a", 8080, "/x?y").proxy(proxy.clone());
+        let route = o.route(Protocol::Http);
+        assert_eq!(
+            (route.key.as_str(), route.addr.as_str(), route.tunnel.is_some()),
+            ("proxy:3128", "proxy:3128", false)
+        );
+        assert_eq!(o.target(Protocol::Http), "http://a:8080/x?y");
+        let route = o.route(Protocol::Https);
+        assert_eq!(
+            (route.key.as_str(), route.addr.as_str(), route.tunnel.is_some()),
+            ("a:8080 via proxy:3128", "proxy:3128", true)
+        );
+        assert_eq!(o.target(Protocol::Https), "/x?y");
+        let o = RequestOptions::new("GET", "a", 8080, "/x");
+        assert_eq!(o.route(Protocol::Https).key, "a:8080");
+        assert_eq!(o.target(Protocol::Http), "/x");
     }
 }

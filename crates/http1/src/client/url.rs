@@ -15,7 +15,8 @@ pub enum UrlError {
         /// The scheme given, with its colon (`"ftp:"`).
         protocol: String,
     },
-    /// User information (`user:pass@`) in the authority: not supported yet (`ERR_INVALID_URL`).
+    /// User information (`user:pass@`) that cannot be used: a malformed percent escape, a space
+    /// or control character, or bytes that are not UTF-8 once decoded (`ERR_INVALID_URL`).
     UserInfo,
     /// An empty or malformed host (`ERR_INVALID_URL`).
     InvalidHost,
@@ -44,7 +45,7 @@ impl fmt::Display for UrlError {
             UrlError::UnsupportedProtocol { protocol } => {
                 write!(f, "protocol {protocol:?} not supported")
             }
-            UrlError::UserInfo => f.write_str("user information in urls is not supported"),
+            UrlError::UserInfo => f.write_str("url has invalid user information"),
             UrlError::InvalidHost => f.write_str("url has an invalid host"),
             UrlError::InvalidPort => f.write_str("url has an invalid port"),
             UrlError::InvalidPath => f.write_str("url path contains unescaped characters"),
@@ -98,7 +99,9 @@ impl Protocol {
 }
 
 /// An `http:` or `https:` URL split into what a request needs. The fragment is dropped (it
-/// never goes to the server); an empty path becomes `/`.
+/// never goes to the server); an empty path becomes `/`. User information (`user:pass@`) is
+/// percent-decoded into [`auth`](Self::auth), as Node's `urlToHttpOptions` does; `Debug` does
+/// not show it.
 ///
 /// ```
 /// use netcore_http1::client::{Protocol, Url};
@@ -109,14 +112,30 @@ impl Protocol {
 /// let url = Url::parse("https://example.com/")?;
 /// assert_eq!((url.protocol(), url.port()), (Protocol::Https, 443));
 /// assert_eq!(Url::parse("ftp://example.com/").unwrap_err().code(), "ERR_INVALID_PROTOCOL");
+/// let url = Url::parse("http://al%40ice:s3cr%3At@example.com/")?;
+/// assert_eq!(url.auth(), Some("al@ice:s3cr:t"));
+/// assert!(!format!("{url:?}").contains("s3cr"));
 /// # Ok::<(), netcore_http1::client::UrlError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Url {
     protocol: Protocol,
     host: String,
     port: u16,
     path: String,
+    auth: Option<String>,
+}
+
+impl fmt::Debug for Url {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Url")
+            .field("protocol", &self.protocol)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("path", &self.path)
+            .field("auth", &self.auth.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 impl Url {
@@ -140,9 +159,11 @@ impl Url {
         };
         let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let (authority, tail) = rest.split_at(end);
-        if authority.contains('@') {
-            return Err(UrlError::UserInfo);
-        }
+        // WHATWG URL: the last `@` ends the user information.
+        let (auth, authority) = match authority.rsplit_once('@') {
+            Some((userinfo, host)) => (decode_userinfo(userinfo)?, host),
+            None => (None, authority),
+        };
         let (host, port) = split_authority(authority, protocol.default_port())?;
         let tail = tail.split_once('#').map_or(tail, |(before, _)| before);
         let path = if tail.starts_with('/') { tail.to_string() } else { format!("/{tail}") };
@@ -150,7 +171,13 @@ impl Url {
         if !path.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(UrlError::InvalidPath);
         }
-        Ok(Url { protocol, host, port, path })
+        Ok(Url { protocol, host, port, path, auth })
+    }
+
+    /// The decoded user information, `user:password` (Node's `auth` option, which
+    /// `http.request(url)` sends as `Authorization: Basic …`); `None` when the URL has none.
+    pub fn auth(&self) -> Option<&str> {
+        self.auth.as_deref()
     }
 
     /// The scheme: `http:` or `https:`.
@@ -172,6 +199,42 @@ impl Url {
     pub fn path(&self) -> &str {
         &self.path
     }
+}
+
+/// `user[:password]`, each part percent-decoded, joined as `user:password` (Node's
+/// `decodeURIComponent(url.username) + ':' + decodeURIComponent(url.password)`); `None` when
+/// both are empty.
+fn decode_userinfo(userinfo: &str) -> Result<Option<String>, UrlError> {
+    if !userinfo.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(UrlError::UserInfo);
+    }
+    let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+    if user.is_empty() && password.is_empty() {
+        return Ok(None);
+    }
+    let user = percent_decode(user).ok_or(UrlError::UserInfo)?;
+    let password = percent_decode(password).ok_or(UrlError::UserInfo)?;
+    Ok(Some(format!("{user}:{password}")))
+}
+
+/// Decodes `%XX` escapes; `None` for a malformed escape or a result that is not UTF-8 (where
+/// `decodeURIComponent` throws).
+pub(crate) fn percent_decode(input: &str) -> Option<String> {
+    let bytes = input.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            let hex = std::str::from_utf8(hex).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// `host[:port]` or `[v6][:port]`; `default_port` when none is given.
@@ -245,7 +308,11 @@ mod tests {
             ("://a", UrlError::MissingScheme),
             ("wss://a/", UrlError::UnsupportedProtocol { protocol: "wss:".into() }),
             ("FTP://a/", UrlError::UnsupportedProtocol { protocol: "ftp:".into() }),
-            ("http://u:p@a/", UrlError::UserInfo),
+            ("http://u:%zz@a/", UrlError::UserInfo),
+            ("http://u:%4@a/", UrlError::UserInfo),
+            ("http://%ff:p@a/", UrlError::UserInfo),
+            ("http://u:p\x01@a/", UrlError::UserInfo),
+            ("http://u:p@/", UrlError::InvalidHost),
             ("http:///x", UrlError::InvalidHost),
             ("http://a b/", UrlError::InvalidHost),
             ("http://[::1/", UrlError::InvalidHost),
@@ -263,6 +330,29 @@ mod tests {
         }
         assert_eq!(UrlError::InvalidPath.code(), "ERR_UNESCAPED_CHARACTERS");
         assert_eq!(UrlError::InvalidHost.code(), "ERR_INVALID_URL");
+    }
+
+    #[test]
+    fn decodes_user_information() {
+        let cases: &[(&str, Option<&str>, &str)] = &[
+            ("http://a/", None, "a"),
+            ("http://u:p@a/", Some("u:p"), "a"),
+            ("http://u@a/", Some("u:"), "a"),
+            ("http://:p@a/", Some(":p"), "a"),
+            ("http://@a/", None, "a"),
+            ("http://u%3Ax:p%40q@a:81/", Some("u:x:p@q"), "a"),
+            ("http://u:p:q@a/", Some("u:p:q"), "a"),
+            ("http://u@v:p@a/", Some("u@v:p"), "a"),
+            ("http://%C3%A9:%20@[::1]/", Some("\u{e9}: "), "::1"),
+            ("https://u:p@a/x@y", Some("u:p"), "a"),
+        ];
+        for &(input, auth, host) in cases {
+            let url = Url::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!((url.auth(), url.host()), (auth, host), "{input}");
+        }
+        let url = Url::parse("http://user:hunter2@a/").unwrap();
+        let debug = format!("{url:?}");
+        assert!(!debug.contains("hunter2") && !debug.contains("user"), "{debug}");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 'use strict';
 // A forward proxy for the client tests: takes absolute-form requests and forwards them with
 // Node's own client. Prints `listening on HOST:PORT`, then `proxy METHOD URL host=HOST` for
-// each request it forwards.
+// each request it forwards (with ` proxy-auth=VALUE` and ` auth=VALUE` when the request
+// carries `Proxy-Authorization` or `Authorization`).
 const http = require('http');
 
 setTimeout(() => {
@@ -10,7 +11,11 @@ setTimeout(() => {
 }, 45_000).unref();
 
 const server = http.createServer((req, res) => {
-  console.log(`proxy ${req.method} ${req.url} host=${req.headers.host}`);
+  let line = `proxy ${req.method} ${req.url} host=${req.headers.host}`;
+  if (req.headers['proxy-authorization']) line += ` proxy-auth=${req.headers['proxy-authorization']}`;
+  if (req.headers.authorization) line += ` auth=${req.headers.authorization}`;
+  console.log(line);
+  delete req.headers['proxy-authorization'];
   const upstream = http.request(req.url, { method: req.method, headers: req.headers, agent: false }, (r) => {
     res.writeHead(r.statusCode, r.headers);
     r.pipe(res);
