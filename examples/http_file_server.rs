@@ -9,9 +9,11 @@
 //! As with `createReadStream`, a file is read in 64 KiB chunks on the thread pool
 //! ([`EventLoop::queue_work`], libuv's fs work), one read in flight per response. A chunk the
 //! connection cannot take yet (`write` returned false) parks the transfer until `on_drain`: a
-//! slow client costs a couple of chunks, not the file. Once the client is gone the response is
-//! finished, so the next chunk is dropped and the file closed. Pipelined requests are answered
-//! one at a time: the connection reads no further request until the response has ended.
+//! slow client costs a couple of chunks, not the file. If the client goes away first, the
+//! response's `on_response_close` (Node's `res.on('close')` with `writableFinished` false) drops
+//! a parked transfer, and a read in flight finds the response over: either way the file is
+//! closed and no more is read. Pipelined requests are answered one at a time: the connection
+//! reads no further request until the response has ended.
 //!
 //! Ranges (RFC 9110 §14): one `bytes=a-b`, `a-` or `-n` gets 206, one past the end 416. A list of
 //! ranges (it would need `multipart/byteranges`), `If-Range`, or `Range` on `HEAD` gets the
@@ -28,16 +30,14 @@ use std::sync::Arc;
 use netcore::EventLoop;
 use netcore_http1::proto::encode::{canonical_reason, imf_fixdate};
 use netcore_http1::server::{listen, Handler, Request, RequestId, Response, ResponseId};
-use netcore_tcp::SocketId;
 
 /// The size of one read, as `createReadStream`'s `highWaterMark`.
 const CHUNK: usize = 64 * 1024;
 
-/// One connection's handler: the directory served and, to clean up after it, the socket.
+/// One connection's handler: the directory served.
 #[derive(Clone)]
 struct FileServer {
     root: Arc<Path>,
-    socket: Option<SocketId>,
 }
 
 impl Handler for FileServer {
@@ -46,7 +46,6 @@ impl Handler for FileServer {
     }
 
     fn on_end(&mut self, req: &Request<'_>, res: &mut Response<'_>) {
-        self.socket = Some(res.socket());
         let ex = Exchange { req: req.id(), res: res.id() };
         let head = match req.method() {
             "GET" => false,
@@ -73,10 +72,11 @@ impl Handler for FileServer {
         }
     }
 
-    fn on_close(&mut self, lp: &mut EventLoop) {
-        // A transfer parked for a `drain` that will never come: drop it (and its file).
-        if let (Some(socket), Some(parked)) = (self.socket, lp.state_mut::<Parked>()) {
-            parked.0.retain(|id, _| id.socket() != socket);
+    fn on_response_close(&mut self, lp: &mut EventLoop, res: ResponseId, finished: bool) {
+        // The client went away: a transfer parked for a `drain` that will never come is dropped
+        // (and its file closed).
+        if let Some(parked) = lp.state_mut::<Parked>().filter(|_| !finished) {
+            parked.0.remove(&res);
         }
     }
 }
@@ -306,7 +306,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let mut lp = EventLoop::new()?;
     let addr = format!("127.0.0.1:{}", netcore_examples::port_at(2, 8000));
-    let server = listen(&mut lp, &addr, FileServer { root, socket: None })?;
+    let server = listen(&mut lp, &addr, FileServer { root })?;
     println!("listening on {}", server.address(&lp).ok_or("no address")?);
     lp.run()?;
     Ok(())

@@ -190,7 +190,7 @@ impl Handler for Proxy {
     }
 
     /// The client is gone: whatever it started upstream is of no use to anyone.
-    fn on_close(&mut self, lp: &mut EventLoop) {
+    fn on_close(&mut self, lp: &mut EventLoop, _had_error: bool) {
         for up in self.upstreams.drain(..) {
             up.destroy(lp);
         }

@@ -664,3 +664,169 @@ fn a_deep_pipeline_is_read_no_faster_than_it_is_answered() {
     }
     assert!(most <= 64, "{most} answers owed at once");
 }
+
+/// What [`Recorder`] saw, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Seen {
+    /// `on_request`, with the target.
+    Request(String),
+    /// `on_response_close`: the target of its request, and `finished`.
+    ResponseClose(String, bool),
+    /// A `write` or `on_drain` on a response after its `on_response_close`.
+    WriteAfterClose(String),
+    /// `on_close` and its `had_error`.
+    Close(bool),
+}
+
+/// Reports its connection's events to the test thread. `/stream` answers an endless body with
+/// backpressure (it never ends), `/upload` sends its head and waits for a body that never
+/// comes, anything else gets `ok` at once.
+#[derive(Clone)]
+struct Recorder {
+    tx: std::sync::mpsc::Sender<Seen>,
+    targets: std::collections::HashMap<netcore_http1::server::ResponseId, String>,
+    closed: Vec<netcore_http1::server::ResponseId>,
+}
+
+impl Recorder {
+    fn serve() -> (Served, std::sync::mpsc::Receiver<Seen>) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let handler = Recorder { tx, targets: Default::default(), closed: Vec::new() };
+        (serve(move |lp| listen(lp, "127.0.0.1:0", handler).unwrap()), rx)
+    }
+
+    fn pump(&mut self, res: &mut Response<'_>) {
+        let chunk = [b'x'; 16 * 1024];
+        while res.write(&chunk) {}
+        if self.closed.contains(&res.id()) {
+            self.tx.send(Seen::WriteAfterClose(self.targets[&res.id()].clone())).unwrap();
+        }
+    }
+}
+
+impl Handler for Recorder {
+    fn on_request(&mut self, req: &Request<'_>, res: &mut Response<'_>) {
+        self.targets.insert(res.id(), req.url().to_string());
+        self.tx.send(Seen::Request(req.url().to_string())).unwrap();
+        match req.url() {
+            "/stream" => self.pump(res),
+            "/upload" => res.flush_headers(),
+            _ => res.end(b"ok"),
+        }
+    }
+    fn on_drain(&mut self, res: &mut Response<'_>) {
+        self.pump(res);
+    }
+    fn on_response_close(
+        &mut self,
+        _lp: &mut EventLoop,
+        res: netcore_http1::server::ResponseId,
+        finished: bool,
+    ) {
+        self.closed.push(res);
+        self.tx.send(Seen::ResponseClose(self.targets[&res].clone(), finished)).unwrap();
+    }
+    fn on_close(&mut self, _lp: &mut EventLoop, had_error: bool) {
+        self.tx.send(Seen::Close(had_error)).unwrap();
+    }
+}
+
+/// The next `n` events.
+fn next_seen(rx: &std::sync::mpsc::Receiver<Seen>, n: usize) -> Vec<Seen> {
+    (0..n).map(|_| rx.recv_timeout(common::READ_TIMEOUT).unwrap()).collect()
+}
+
+#[test]
+fn an_orderly_end_closes_each_response_finished_then_the_connection_without_error() {
+    let (s, rx) = Recorder::serve();
+    let mut c = s.connect();
+    c.write_all(b"GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    for _ in 0..2 {
+        assert_eq!(read_response(&mut c).body, b"ok");
+    }
+    // The client ends its side; the server ends its own and the socket closes cleanly.
+    c.stream.shutdown(std::net::Shutdown::Write).unwrap();
+    assert!(read_until_close(&mut c).is_empty());
+    let seen = next_seen(&rx, 5);
+    use Seen::*;
+    let request = |t: &str| Request(t.into());
+    let finished = |t: &str| ResponseClose(t.into(), true);
+    // Each response's close comes after it went out (maybe after the next request arrived).
+    assert!(
+        seen == [request("/a"), finished("/a"), request("/b"), finished("/b"), Close(false)]
+            || seen == [request("/a"), request("/b"), finished("/a"), finished("/b"), Close(false)],
+        "{seen:?}"
+    );
+}
+
+#[test]
+fn a_reset_mid_request_closes_its_response_unfinished_and_the_connection_with_error() {
+    let (s, rx) = Recorder::serve();
+    let mut c = s.connect();
+    c.write_all(b"POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nabc").unwrap();
+    assert_eq!(next_seen(&rx, 1), [Seen::Request("/upload".into())]);
+    // The head the server flushed arrives; closing with it unread sends a reset (RFC 1122
+    // §4.2.2.13), not a FIN.
+    c.stream.peek(&mut [0u8; 1]).unwrap();
+    drop(c);
+    assert_eq!(next_seen(&rx, 2), [Seen::ResponseClose("/upload".into(), false), Seen::Close(true)]);
+}
+
+/// Also a regression test: a handler writing from `on_drain` to a connection whose socket had
+/// just died was once called back for `drain` forever, the loop never reaching its close phase.
+#[test]
+fn a_client_leaving_mid_body_closes_the_streamed_response_unfinished() {
+    let (s, rx) = Recorder::serve();
+    let mut c = s.connect();
+    c.write_all(b"GET /stream HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    assert_eq!(next_seen(&rx, 1), [Seen::Request("/stream".into())]);
+    // Part of the body, then the client is gone with the server blocked on it.
+    let mut part = vec![0u8; 256 * 1024];
+    c.read_exact(&mut part).unwrap();
+    drop(c);
+    let seen = next_seen(&rx, 2);
+    assert_eq!(seen[0], Seen::ResponseClose("/stream".into(), false), "{seen:?}");
+    assert!(matches!(seen[1], Seen::Close(_)), "{seen:?}");
+    // Nothing wrote to it after its close (no `drain` came), and nothing else is reported.
+    drop(s);
+    assert_eq!(rx.try_iter().collect::<Vec<_>>(), []);
+}
+
+/// Reads one request at a time: reading stops at each request's end and resumes when its
+/// response closes.
+#[derive(Clone, Default)]
+struct OneAtATime {
+    paused: Option<netcore_http1::server::RequestId>,
+}
+
+impl Handler for OneAtATime {
+    fn on_request(&mut self, _req: &Request<'_>, _res: &mut Response<'_>) {}
+    fn on_end(&mut self, req: &Request<'_>, res: &mut Response<'_>) {
+        assert!(self.paused.is_none(), "a request read before the last response closed");
+        req.id().pause(res.lp());
+        self.paused = Some(req.id());
+        res.end(req.url().as_bytes());
+    }
+    fn on_response_close(
+        &mut self,
+        lp: &mut EventLoop,
+        _res: netcore_http1::server::ResponseId,
+        finished: bool,
+    ) {
+        assert!(finished);
+        if let Some(req) = self.paused.take() {
+            req.resume(lp);
+        }
+    }
+}
+
+#[test]
+fn a_request_resumed_from_on_response_close_is_read_then() {
+    let s = serve(|lp| listen(lp, "127.0.0.1:0", OneAtATime::default()).unwrap());
+    let mut c = s.connect();
+    let burst: String = (0..3).map(|i| format!("GET /{i} HTTP/1.1\r\nHost: a\r\n\r\n")).collect();
+    c.write_all(burst.as_bytes()).unwrap();
+    for i in 0..3 {
+        assert_eq!(read_response(&mut c).body, format!("/{i}").as_bytes());
+    }
+}

@@ -42,6 +42,8 @@ pub(crate) struct Slot {
     pub(crate) trailers: Option<HeaderList>,
     pub(crate) head_sent: bool,
     pub(crate) ended: bool,
+    /// The handler was given its request: it is owed an `on_response_close`.
+    announced: bool,
     /// Its `write` returned false: `drain` is owed to it once it is on the wire and the socket
     /// has room.
     need_drain: bool,
@@ -64,6 +66,7 @@ impl Slot {
         self.trailers = None;
         self.head_sent = false;
         self.ended = false;
+        self.announced = false;
         self.need_drain = false;
         self.body = BodyLength::None;
         self.chunked = ChunkedEncoder::new();
@@ -82,6 +85,7 @@ impl Slot {
             trailers: None,
             head_sent: false,
             ended: false,
+            announced: false,
             need_drain: false,
             body: BodyLength::None,
             chunked: ChunkedEncoder::new(),
@@ -116,6 +120,12 @@ pub(crate) struct Conn {
     slots: VecDeque<Slot>,
     /// A finished slot kept for the next request (its header buffers stay allocated).
     spare: Option<Slot>,
+    /// Responses (by sequence number) that ended and left the queue, their last bytes still in
+    /// `out`: finished once `out` goes to the socket.
+    retired: Vec<u64>,
+    /// `on_response_close` events owed to the handler: sequence number and `finished`.
+    closes: Vec<(u64, bool)>,
+    closes_queued: bool,
     /// Sequence number of the next request, and of the request whose body is being read.
     next_seq: u64,
     reading: Option<(u64, RequestHead)>,
@@ -174,6 +184,9 @@ pub(crate) fn accept(
         out: Vec::new(),
         slots: VecDeque::new(),
         spare: None,
+        retired: Vec::new(),
+        closes: Vec::new(),
+        closes_queued: false,
         next_seq: 0,
         reading: None,
         upgrade: None,
@@ -244,18 +257,26 @@ impl SocketHandler for HttpSocket {
         socket.destroy();
     }
 
-    fn on_close(&mut self, lp: &mut EventLoop, _id: SocketId, _had_error: bool) {
-        release(lp, self.conn);
+    fn on_close(&mut self, lp: &mut EventLoop, _id: SocketId, had_error: bool) {
+        release(lp, self.conn, had_error);
     }
 }
 
 /// The connection is over for HTTP (its socket closed, or was handed to another protocol): the
-/// handler's `on_close`, then the state goes.
-fn release(lp: &mut EventLoop, conn: HandleId) {
+/// `on_response_close` still owed (responses not written out are not finished), the handler's
+/// `on_close`, then the state goes.
+fn release(lp: &mut EventLoop, conn: HandleId, had_error: bool) {
     let Some(c) = get(lp, conn) else { return };
     let server = c.server;
+    let socket = c.socket;
     let timer = c.timer.take();
     let handler = c.handler.take();
+    // Nothing more is read or written for the callbacks below.
+    c.detached = true;
+    let unwritten = std::mem::take(&mut c.retired);
+    c.closes.extend(unwritten.into_iter().map(|seq| (seq, false)));
+    abandon_slots(c);
+    let closes = std::mem::take(&mut c.closes);
     if let Some((t, _)) = timer {
         lp.clear_timer(t);
     }
@@ -265,10 +286,59 @@ fn release(lp: &mut EventLoop, conn: HandleId) {
         }
     }
     if let Some(mut h) = handler {
-        h.on_close(lp);
+        for (seq, finished) in closes {
+            h.on_response_close(lp, ResponseId { conn, socket, seq }, finished);
+        }
+        h.on_close(lp, had_error);
     }
     lp.remove_handle(conn);
     super::maybe_closed(lp, server);
+}
+
+/// Empties the response queue: the responses whose requests the handler was given are owed an
+/// `on_response_close` with `finished` false.
+fn abandon_slots(c: &mut Conn) {
+    let Conn { slots, closes, .. } = c;
+    closes.extend(slots.drain(..).filter(|s| s.announced).map(|s| (s.seq, false)));
+}
+
+/// Responses that ended before the last write to the socket are finished: their
+/// `on_response_close` is owed (on the next tick, as Node emits `close`).
+fn written_out(lp: &mut EventLoop, conn: HandleId) {
+    let Some(c) = get(lp, conn) else { return };
+    if c.retired.is_empty() {
+        return;
+    }
+    let Conn { retired, closes, .. } = c;
+    closes.extend(retired.drain(..).map(|seq| (seq, true)));
+    queue_closes(lp, conn);
+}
+
+/// Emits the `on_response_close` events owed on the next tick, if there are any.
+fn queue_closes(lp: &mut EventLoop, conn: HandleId) {
+    let Some(c) = get(lp, conn) else { return };
+    if !c.closes.is_empty() && !std::mem::replace(&mut c.closes_queued, true) {
+        lp.next_tick(move |lp| emit_closes(lp, conn));
+    }
+}
+
+/// Emits the `on_response_close` events owed. They run as a dispatch: what they write leaves in
+/// one write, and a request they resume (the next one, say) is read once they return.
+fn emit_closes(lp: &mut EventLoop, conn: HandleId) {
+    let Some(c) = get(lp, conn) else { return };
+    c.closes_queued = false;
+    c.dispatching = true;
+    let socket = c.socket;
+    let closes = std::mem::take(&mut c.closes);
+    for (seq, finished) in closes {
+        let id = ResponseId { conn, socket, seq };
+        call(lp, conn, |h, lp| h.on_response_close(lp, id, finished));
+    }
+    let Some(c) = get(lp, conn) else { return };
+    c.dispatching = false;
+    if !c.detached {
+        dispatch(lp, conn);
+    }
 }
 
 /// [`Upgrade::accept`]: the socket now belongs to `handler`; this connection's HTTP state is
@@ -409,6 +479,7 @@ fn start_request(
     let id = ResponseId { conn, socket, seq };
     let rid = RequestId { conn, socket, seq };
     let expectation = !cont && head.version() == Version::Http11 && head.headers().contains("expect");
+    with_slot(lp, id, |s| s.announced = true);
     call(lp, conn, |h, lp| {
         let req = Request { head: &head, id: rid };
         let res = &mut Response { lp, id };
@@ -462,14 +533,16 @@ fn upgrade(lp: &mut EventLoop, conn: HandleId, socket: SocketId) {
     c.handler = Some(h);
     if taken {
         c.detached = true;
-        c.slots.clear();
+        abandon_slots(c);
         let handed_over = c.handed_over;
         if let Some((t, _)) = c.timer.take() {
             lp.clear_timer(t);
         }
         if handed_over {
             // Another handler has the socket: its close will not reach this state.
-            release(lp, conn);
+            release(lp, conn, false);
+        } else {
+            queue_closes(lp, conn);
         }
         // Otherwise the socket still reports here (the handler pipes it, say): the state waits
         // for its close and `on_close`.
@@ -539,7 +612,10 @@ fn client_error(lp: &mut EventLoop, conn: HandleId, e: ParseError) {
         socket.destroy(lp);
         return;
     }
-    c.slots.clear();
+    // What ended before goes out ahead of the error; the rest is never answered.
+    let Conn { retired, closes, .. } = &mut *c;
+    closes.extend(retired.drain(..).map(|seq| (seq, true)));
+    abandon_slots(c);
     let status = if e.kind == ErrorKind::UnexpectedEof { 400 } else { e.status() };
     let mut head = Vec::new();
     let _ = write_response_head(&mut head, 1, status, None, &[], BodyLength::Known(0), None, Some(false));
@@ -548,6 +624,7 @@ fn client_error(lp: &mut EventLoop, conn: HandleId, e: ParseError) {
     let out = std::mem::take(&mut c.out);
     socket.write(lp, &out);
     socket.end(lp);
+    queue_closes(lp, conn);
 }
 
 /// Pauses or resumes reading (the request body's backpressure).
@@ -730,6 +807,9 @@ fn retire(lp: &mut EventLoop, conn: HandleId) {
         if !done.keep_alive {
             c.closing = true;
         }
+        if done.announced {
+            c.retired.push(done.seq);
+        }
         if let Some(next) = c.slots.front_mut() {
             c.out.append(&mut next.pending);
         }
@@ -811,10 +891,15 @@ fn flush(lp: &mut EventLoop, conn: HandleId) {
     // the socket took everything under its mark, `drain` is due now.
     let socket_full = !out.is_empty() && !socket.write(lp, &out);
     out.clear();
+    written_out(lp, conn);
+    let open = socket.is_open(lp);
     let Some(c) = get(lp, conn) else { return };
     c.out = out;
     let front_waits = c.slots.front().is_some_and(|s| s.need_drain);
-    if front_waits && !socket_full && !c.drain_queued {
+    // A socket that is gone (its `close` comes later, in the loop's close phase) owes no
+    // `drain`: a handler writing from `on_drain` would otherwise be called back again and
+    // again, and the loop would never reach that phase.
+    if front_waits && !socket_full && !c.drain_queued && open {
         let hwm = c.config.options.high_water_mark;
         if socket.writable_length(lp) < hwm {
             if let Some(c) = get(lp, conn) {

@@ -7,7 +7,7 @@ use netcore::EventLoop;
 use netcore_tcp::{Socket, SocketId};
 
 use super::request::Request;
-use super::response::Response;
+use super::response::{Response, ResponseId};
 use super::upgrade::Upgrade;
 use super::ServerId;
 use crate::proto::{Headers, ParseError};
@@ -92,9 +92,63 @@ pub trait Handler: 'static {
         true
     }
 
-    /// The connection closed (`close`); the handler is dropped after this.
-    fn on_close(&mut self, lp: &mut EventLoop) {
-        let _ = lp;
+    /// A response is over (`res.on('close')`, and its request's `req.on('close')`): each
+    /// request given to [`on_request`](Self::on_request) (or `on_check_continue`,
+    /// `on_check_expectation`) gets exactly one, in request order, on a later tick. `finished`
+    /// is true once the whole response was handed to the socket (`res.writableFinished`; the
+    /// socket may still be sending it); false when the connection closed first (the client went
+    /// away, a timeout, `destroy`), and then the response's [`ResponseId`] methods do nothing.
+    /// Stop whatever still produces its body here.
+    ///
+    /// ```
+    /// use netcore::EventLoop;
+    /// use netcore_http1::server::{Handler, Request, Response, ResponseId};
+    ///
+    /// struct Counter {
+    ///     aborted: u64,
+    /// }
+    ///
+    /// impl Handler for Counter {
+    ///     fn on_request(&mut self, _req: &Request<'_>, res: &mut Response<'_>) {
+    ///         res.end(b"hi\n");
+    ///     }
+    ///     fn on_response_close(&mut self, _lp: &mut EventLoop, _res: ResponseId, finished: bool) {
+    ///         if !finished {
+    ///             self.aborted += 1;
+    ///         }
+    ///     }
+    /// }
+    /// # let _ = Counter { aborted: 0 };
+    /// ```
+    fn on_response_close(&mut self, lp: &mut EventLoop, res: ResponseId, finished: bool) {
+        let _ = (lp, res, finished);
+    }
+
+    /// The connection closed (`close`), after the `on_response_close` of each of its responses;
+    /// the handler is dropped after this. `had_error` is the socket's (Node's `hadError`): true
+    /// when it closed on an error (reset by the peer, a failed write), false on an orderly end,
+    /// a `destroy`, or a socket given to another protocol by [`Upgrade::accept`].
+    ///
+    /// ```
+    /// use netcore::EventLoop;
+    /// use netcore_http1::server::{Handler, Request, Response};
+    ///
+    /// struct Logged;
+    ///
+    /// impl Handler for Logged {
+    ///     fn on_request(&mut self, _req: &Request<'_>, res: &mut Response<'_>) {
+    ///         res.end(b"hi\n");
+    ///     }
+    ///     fn on_close(&mut self, _lp: &mut EventLoop, had_error: bool) {
+    ///         if had_error {
+    ///             eprintln!("connection lost");
+    ///         }
+    ///     }
+    /// }
+    /// # let _ = Logged;
+    /// ```
+    fn on_close(&mut self, lp: &mut EventLoop, had_error: bool) {
+        let _ = (lp, had_error);
     }
 }
 
