@@ -139,6 +139,9 @@ impl ClientOptions {
 /// ([`Error::Handshake`]), a malformed or oversized head ([`Error::InvalidResponse`]), the
 /// server closing first ([`Error::SocketHangUp`]), or the [`ClientOptions::handshake_timeout`].
 ///
+/// Credentials in the URL (`ws://user:pass@host/`) go out as `Authorization: Basic`, as `ws`
+/// sends them, unless [`ClientOptions::headers`] has an `Authorization` of its own.
+///
 /// Errors returned here are the caller's: a URL that is not `ws:` or `wss:`, or whose scheme
 /// does not match the socket (`wss:` without a TLS layer, `ws:` with one) ([`Error::InvalidUrl`]),
 /// a subprotocol that is not a token or is repeated, or a header that cannot be written
@@ -192,8 +195,15 @@ pub fn connect(
     let mut request = Vec::new();
     {
         let protocols: Vec<&str> = options.protocols.iter().map(String::as_str).collect();
-        let headers: Vec<(&str, &[u8])> =
+        let mut headers: Vec<(&str, &[u8])> =
             options.headers.iter().map(|(name, value)| (name.as_str(), value.as_slice())).collect();
+        // `ws://user:pass@host/`: Basic credentials, as `ws` sends them, unless set by hand.
+        let authorization = target.auth.as_deref().map(netcore_http1::client::basic_credentials);
+        if let Some(value) = &authorization {
+            if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("authorization")) {
+                headers.push(("Authorization", value.as_bytes()));
+            }
+        }
         // RFC 6455 §4.1 item 4, RFC 9110 §7.2: `Host` carries the port unless it is the default.
         let port = (target.port != target.default_port()).then_some(target.port);
         write_request(
@@ -264,6 +274,8 @@ struct Target {
     port: u16,
     /// The path and query, at least `/`.
     path: String,
+    /// `user:password` from the URL, percent-decoded: sent as `Authorization: Basic` (as `ws`).
+    auth: Option<String>,
 }
 
 impl Target {
@@ -296,6 +308,7 @@ impl Target {
             host: parsed.host().to_owned(),
             port: parsed.port(),
             path: parsed.path().to_owned(),
+            auth: parsed.auth().map(str::to_owned),
         })
     }
 
@@ -488,6 +501,8 @@ mod tests {
         }
         let t = Target::parse("ws://[::1]:3000", false).unwrap();
         assert_eq!(t.authority(), "[::1]:3000");
+        let t = Target::parse("ws://us%20er:p%40ss@a/", false).unwrap();
+        assert_eq!((t.host.as_str(), t.auth.as_deref()), ("a", Some("us er:p@ss")));
     }
 
     #[test]
@@ -504,9 +519,16 @@ mod tests {
 
     #[test]
     fn refuses_other_urls() {
-        for url in
-            ["wss://a/", "https://a/", "ftp://a/", "a:80", "ws://", "ws://a:0/", "ws://a/b c", "ws://u@a/"]
-        {
+        for url in [
+            "wss://a/",
+            "https://a/",
+            "ftp://a/",
+            "a:80",
+            "ws://",
+            "ws://a:0/",
+            "ws://a/b c",
+            "ws://u:%zz@a/",
+        ] {
             let e = Target::parse(url, false).unwrap_err();
             assert!(matches!(e, Error::InvalidUrl { .. }), "{url}: {e}");
             assert_eq!(e.code(), "ERR_INVALID_URL");

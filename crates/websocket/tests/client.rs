@@ -412,6 +412,16 @@ fn against_raw_peer(
     reply: Option<Vec<u8>>,
     answer: impl Fn(&str, &str) -> (Vec<u8>, bool) + 'static,
 ) -> (Vec<Seen>, String, Frames) {
+    against_raw_peer_as("", options, reply, answer)
+}
+
+/// [`against_raw_peer`] with `userinfo` (`user:pass@`) in the URL.
+fn against_raw_peer_as(
+    userinfo: &str,
+    options: ClientOptions,
+    reply: Option<Vec<u8>>,
+    answer: impl Fn(&str, &str) -> (Vec<u8>, bool) + 'static,
+) -> (Vec<Seen>, String, Frames) {
     let mut lp = new_loop();
     let answer: Answer = Rc::new(answer);
     let (request, frames) = (Rc::new(RefCell::new(String::new())), Rc::new(RefCell::new(Vec::new())));
@@ -424,7 +434,7 @@ fn against_raw_peer(
         answered: false,
     })
     .unwrap();
-    let url = format!("ws://{}/chat?room=1", server.address(&lp).unwrap());
+    let url = format!("ws://{userinfo}{}/chat?room=1", server.address(&lp).unwrap());
     let log = Log::default();
     let mut client = Client::new(&log, move |lp| server.close(lp));
     if let Some(reply) = reply {
@@ -488,6 +498,24 @@ fn takes_the_servers_deflate_parameters_and_its_first_frames() {
     assert_eq!(frames[1], (0x88, vec![0x03, 0xe8]));
     // The peer ended TCP without a Close of its own: no closing handshake.
     assert_eq!(log[2..], [Seen::Close(1006, Vec::new())]);
+}
+
+#[test]
+fn credentials_in_the_url_go_out_as_basic_authorization() {
+    // `ws` sends `Authorization: Basic` for `ws://user:pass@host/` (percent-decoded first).
+    let (_, request, _) =
+        against_raw_peer_as("al%20ice:se%40cret@", ClientOptions::default(), None, |_, _| {
+            (b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n".to_vec(), false)
+        });
+    let basic = netcore_http1::client::basic_credentials("al ice:se@cret");
+    assert!(request.lines().any(|l| l == format!("Authorization: {basic}")), "{request}");
+    // A field set by hand wins over the URL's.
+    let options = ClientOptions::default().header("Authorization", "Bearer t");
+    let (_, request, _) = against_raw_peer_as("u:p@", options, None, |_, _| {
+        (b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n".to_vec(), false)
+    });
+    let fields: Vec<&str> = request.lines().filter(|l| l.starts_with("Authorization:")).collect();
+    assert_eq!(fields, ["Authorization: Bearer t"], "{request}");
 }
 
 #[test]

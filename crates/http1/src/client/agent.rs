@@ -36,6 +36,13 @@ pub const DEFAULT_MAX_FREE_SOCKETS: usize = 256;
 pub const DEFAULT_FREE_SOCKET_TIMEOUT: Duration = Duration::from_secs(4);
 
 /// Which free socket a request gets (Node's `scheduling`).
+///
+/// ```
+/// use netcore_http1::client::{AgentOptions, Scheduling};
+/// assert_eq!(AgentOptions::default().scheduling, Scheduling::Lifo);
+/// let mut options = AgentOptions::default();
+/// options.scheduling = Scheduling::Fifo; // spread requests over every kept-alive socket
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Scheduling {
     /// The most recently used: few sockets stay warm and the rest time out (Node's default).
@@ -46,6 +53,20 @@ pub enum Scheduling {
 }
 
 /// An agent's settings, with Node's global-agent defaults.
+///
+/// ```
+/// use std::time::Duration;
+/// use netcore_http1::client::{AgentOptions, DEFAULT_MAX_FREE_SOCKETS};
+/// let defaults = AgentOptions::default();
+/// assert!(defaults.keep_alive);
+/// assert_eq!((defaults.max_sockets, defaults.max_free_sockets), (usize::MAX, DEFAULT_MAX_FREE_SOCKETS));
+/// assert_eq!(defaults.free_socket_timeout, Duration::from_secs(4));
+/// assert!(defaults.socket.no_delay);
+/// // The struct is non-exhaustive: start from the defaults and assign.
+/// let mut options = AgentOptions::default();
+/// options.max_sockets = 8;
+/// options.keep_alive = false; // `Connection: close` on every request
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct AgentOptions {
@@ -139,6 +160,38 @@ pub struct Agent {
 }
 
 /// Names an [`Agent`] on its loop. `Copy`; every method is a no-op once it is destroyed.
+///
+/// ```
+/// use netcore::EventLoop;
+/// use netcore_http1::client::{get, Agent, AgentChoice, AgentId, AgentOptions, RequestOptions};
+/// use netcore_http1::client::{ClientRequest, Error, ResponseHandler};
+/// use netcore_http1::proto::ResponseHead;
+/// use netcore_http1::server::{self, Request, Response, ServerId};
+///
+/// struct Check { agent: AgentId, authority: String, server: ServerId }
+/// impl ResponseHandler for Check {
+///     fn on_response(&mut self, _: &mut ClientRequest<'_>, _: &ResponseHead) {}
+///     fn on_end(&mut self, req: &mut ClientRequest<'_>) {
+///         // The kept-alive connection is back in the pool, free for the next request.
+///         assert_eq!(self.agent.free_sockets(req.lp(), &self.authority), 1);
+///         self.server.close(req.lp());
+///     }
+///     fn on_error(&mut self, _: &mut ClientRequest<'_>, error: &Error) {
+///         panic!("{error}");
+///     }
+/// }
+/// let mut lp = EventLoop::new()?;
+/// let server = server::listen(&mut lp, "127.0.0.1:0", |_: &Request<'_>, res: &mut Response<'_>| res.end(b"ok"))?;
+/// let authority = server.address(&lp).unwrap().to_string(); // "127.0.0.1:<port>"
+/// let agent = Agent::new(&mut lp, AgentOptions::default());
+/// let opts = RequestOptions::from_url(&format!("http://{authority}/"))?.agent(AgentChoice::Agent(agent));
+/// get(&mut lp, opts, Check { agent, authority: authority.clone(), server })?;
+/// assert_eq!(agent.sockets(&lp, &authority), 1); // connecting already
+/// lp.run()?;
+/// agent.destroy(&mut lp);
+/// assert!(!agent.is_alive(&lp));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AgentId(HandleId);
 
@@ -164,6 +217,17 @@ impl Agent {
 
     /// The loop's global agent (`http.globalAgent`): default [`AgentOptions`], made on first use
     /// (again after it is destroyed).
+    ///
+    /// ```
+    /// use netcore_http1::client::Agent;
+    /// let mut lp = netcore::EventLoop::new()?;
+    /// let global = Agent::global(&mut lp);
+    /// assert_eq!(Agent::global(&mut lp), global); // one per loop
+    /// assert!(global.options(&lp).unwrap().keep_alive);
+    /// global.destroy(&mut lp);
+    /// assert_ne!(Agent::global(&mut lp), global); // a fresh one
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn global(lp: &mut EventLoop) -> AgentId {
         if let Some(id) = lp.state_or_default::<GlobalAgent>().0 {
             if id.is_alive(lp) {
@@ -182,7 +246,19 @@ impl AgentId {
         lp.handle::<Agent>(self.0).is_some()
     }
 
-    /// The agent's settings.
+    /// The agent's settings; `None` once it is destroyed.
+    ///
+    /// ```
+    /// use netcore_http1::client::{Agent, AgentOptions};
+    /// let mut lp = netcore::EventLoop::new()?;
+    /// let mut options = AgentOptions::default();
+    /// options.max_sockets = 2;
+    /// let agent = Agent::new(&mut lp, options);
+    /// assert_eq!(agent.options(&lp).map(|o| o.max_sockets), Some(2));
+    /// agent.destroy(&mut lp);
+    /// assert!(agent.options(&lp).is_none());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn options(self, lp: &EventLoop) -> Option<&AgentOptions> {
         lp.handle::<Agent>(self.0).map(|a| &a.options)
     }
@@ -210,6 +286,39 @@ impl AgentId {
 
     /// Destroys every socket of the agent, busy or free (`agent.destroy()`): requests on them
     /// and requests still waiting fail with [`Error::AgentDestroyed`]. The id is dead after this.
+    ///
+    /// ```
+    /// use std::{cell::Cell, rc::Rc};
+    /// use netcore::EventLoop;
+    /// use netcore_http1::client::{get, Agent, AgentChoice, AgentOptions, RequestOptions};
+    /// use netcore_http1::client::{ClientRequest, Error, ResponseHandler};
+    /// use netcore_http1::proto::ResponseHead;
+    ///
+    /// struct ExpectDestroyed(Rc<Cell<u32>>);
+    /// impl ResponseHandler for ExpectDestroyed {
+    ///     fn on_response(&mut self, _: &mut ClientRequest<'_>, _: &ResponseHead) {}
+    ///     fn on_error(&mut self, _: &mut ClientRequest<'_>, error: &Error) {
+    ///         assert_eq!(error.code(), "ERR_AGENT_DESTROYED");
+    ///         self.0.set(self.0.get() + 1);
+    ///     }
+    /// }
+    /// let failed = Rc::new(Cell::new(0));
+    /// let mut lp = EventLoop::new()?;
+    /// let mut options = AgentOptions::default();
+    /// options.max_sockets = 1;
+    /// let agent = Agent::new(&mut lp, options);
+    /// for _ in 0..3 {
+    ///     let opts = RequestOptions::new("GET", "127.0.0.1", 9, "/").agent(AgentChoice::Agent(agent));
+    ///     get(&mut lp, opts, ExpectDestroyed(failed.clone()))?;
+    /// }
+    /// // One socket connecting, two requests queued behind it.
+    /// assert_eq!((agent.sockets(&lp, "127.0.0.1:9"), agent.pending_requests(&lp, "127.0.0.1:9")), (1, 2));
+    /// agent.destroy(&mut lp);
+    /// lp.run()?;
+    /// assert_eq!(failed.get(), 3);
+    /// assert!(!agent.is_alive(&lp));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn destroy(self, lp: &mut EventLoop) {
         let Some(agent) = lp.remove_handle(self.0) else { return };
         let Ok(agent) = agent.downcast::<Agent>() else { return };

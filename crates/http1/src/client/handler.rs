@@ -109,6 +109,39 @@ pub trait ResponseHandler: 'static {
 
 /// What [`ResponseHandler::on_upgrade`] gets: the response, the socket and the bytes of the new
 /// protocol that came with the head (Node's `(res, socket, head)`).
+///
+/// ```
+/// use netcore::EventLoop;
+/// use netcore_http1::client::{request, ClientRequest, RequestOptions, ResponseHandler, Upgrade};
+/// use netcore_http1::proto::ResponseHead;
+/// use netcore_tcp::{listen, on_data, ServerId, Socket};
+///
+/// struct Switch(ServerId);
+/// impl ResponseHandler for Switch {
+///     fn on_response(&mut self, _: &mut ClientRequest<'_>, _: &ResponseHead) {
+///         unreachable!("a 101 goes to on_upgrade");
+///     }
+///     fn on_upgrade(&mut self, up: &mut Upgrade<'_>) -> bool {
+///         assert_eq!(up.head().status(), 101);
+///         assert_eq!(&up.take_rest()[..], b"first bytes of the new protocol");
+///         self.0.close(up.lp());
+///         false // declined: the socket is destroyed (true: give it a handler of yours)
+///     }
+/// }
+/// let mut lp = EventLoop::new()?;
+/// // A server that switches at once, and speaks first in the new protocol.
+/// let server = listen(&mut lp, "127.0.0.1:0", |_: &mut Socket<'_>| on_data(|s, _| {
+///     s.write(b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: demo\r\n\r\n\
+///               first bytes of the new protocol");
+/// }))?;
+/// let port = server.address(&lp).unwrap().port().unwrap();
+/// let opts = RequestOptions::new("GET", "127.0.0.1", port, "/")
+///     .header("Connection", "Upgrade")
+///     .header("Upgrade", "demo");
+/// request(&mut lp, opts, Switch(server))?.end(&mut lp, b"");
+/// lp.run()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Upgrade<'a> {
     pub(crate) lp: &'a mut EventLoop,
     pub(crate) request: ClientRequestId,

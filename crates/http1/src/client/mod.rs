@@ -81,7 +81,7 @@ pub use agent::{
 pub use error::Error;
 pub use handler::{ResponseHandler, Upgrade};
 pub use options::{AgentChoice, RequestOptions, ToRequestOptions, DEFAULT_CONTINUE_TIMEOUT};
-pub use proxy::Proxy;
+pub use proxy::{basic_credentials, Proxy};
 pub use request::{ClientRequest, ClientRequestId};
 pub use url::{Protocol, Url, UrlError};
 

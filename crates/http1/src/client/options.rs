@@ -10,6 +10,18 @@ use super::tunnel::Route;
 use super::url::{Protocol, Url};
 
 /// Which agent a request's connection comes from (Node's `agent` option).
+///
+/// ```
+/// use netcore_http1::client::{Agent, AgentChoice, AgentOptions, RequestOptions};
+/// let mut lp = netcore::EventLoop::new()?;
+/// assert_eq!(RequestOptions::default().agent, AgentChoice::Global);
+/// let agent = Agent::new(&mut lp, AgentOptions::default());
+/// let pooled = RequestOptions::new("GET", "127.0.0.1", 8080, "/").agent(AgentChoice::Agent(agent));
+/// // `agent: false`: a connection of its own, closed after the response.
+/// let alone = RequestOptions::new("GET", "127.0.0.1", 8080, "/").agent(AgentChoice::None);
+/// assert_ne!(pooled.agent, alone.agent);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AgentChoice {
     /// The loop's global agent ([`Agent::global`](super::Agent::global)): keep-alive, as Node's
@@ -138,6 +150,13 @@ impl Default for RequestOptions {
 
 impl RequestOptions {
     /// A request for `method path` to `host:port`.
+    ///
+    /// ```
+    /// use netcore_http1::client::RequestOptions;
+    /// let opts = RequestOptions::new("DELETE", "::1", 8080, "/items/7");
+    /// assert_eq!((opts.method.as_str(), opts.host.as_str(), opts.port), ("DELETE", "::1", 8080));
+    /// assert_eq!((opts.protocol, opts.timeout), (None, None)); // the rest are the defaults
+    /// ```
     pub fn new(method: &str, host: &str, port: u16, path: &str) -> Self {
         Self { method: method.into(), host: host.into(), port, path: path.into(), ..Self::default() }
     }
@@ -149,18 +168,40 @@ impl RequestOptions {
     }
 
     /// Sets the scheme.
+    ///
+    /// ```
+    /// use netcore_http1::client::{Protocol, RequestOptions};
+    /// let opts = RequestOptions::new("GET", "example.com", 443, "/").protocol(Protocol::Https);
+    /// assert_eq!(opts.protocol, Some(Protocol::Https));
+    /// ```
     pub fn protocol(mut self, protocol: Protocol) -> Self {
         self.protocol = Some(protocol);
         self
     }
 
-    /// Sets the method.
+    /// Sets the method, its case kept.
+    ///
+    /// ```
+    /// use netcore_http1::client::RequestOptions;
+    /// let opts = RequestOptions::from_url("http://127.0.0.1:8080/")?.method("PATCH");
+    /// assert_eq!(opts.method, "PATCH");
+    /// # Ok::<(), netcore_http1::client::Error>(())
+    /// ```
     pub fn method(mut self, method: &str) -> Self {
         self.method = method.into();
         self
     }
 
-    /// Appends a header field.
+    /// Appends a header field; a repeated name is sent once per call, in order.
+    ///
+    /// ```
+    /// use netcore_http1::client::RequestOptions;
+    /// let opts = RequestOptions::new("GET", "127.0.0.1", 8080, "/")
+    ///     .header("Accept", "text/html")
+    ///     .header("Accept", b"application/json".as_slice());
+    /// assert_eq!(opts.headers.len(), 2);
+    /// assert_eq!(opts.get_header("accept"), Some(&b"text/html"[..])); // the first
+    /// ```
     pub fn header(mut self, name: &str, value: impl AsRef<[u8]>) -> Self {
         self.headers.push((name.into(), value.as_ref().to_vec()));
         self
@@ -172,7 +213,16 @@ impl RequestOptions {
         self
     }
 
-    /// Sets the timeout.
+    /// Sets the [`timeout`](Self::timeout).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use netcore_http1::client::RequestOptions;
+    /// let opts = RequestOptions::new("GET", "127.0.0.1", 8080, "/")
+    ///     .timeout(Duration::from_secs(3))
+    ///     .abort_on_timeout(true); // fail with ETIMEDOUT instead of only calling on_timeout
+    /// assert_eq!((opts.timeout, opts.abort_on_timeout), (Some(Duration::from_secs(3)), true));
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -185,6 +235,14 @@ impl RequestOptions {
     }
 
     /// Sets the proxy.
+    ///
+    /// ```
+    /// use netcore_http1::client::{Proxy, RequestOptions};
+    /// let proxy = Proxy::parse("http://user:pass@proxy.internal:3128")?;
+    /// let opts = RequestOptions::from_url("http://example.com/a?b")?.proxy(proxy);
+    /// assert_eq!(opts.proxy.as_ref().map(|p| p.port()), Some(3128));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn proxy(mut self, proxy: Proxy) -> Self {
         self.proxy = Some(proxy);
         self
@@ -195,7 +253,7 @@ impl RequestOptions {
     /// ```
     /// use netcore_http1::client::RequestOptions;
     /// let opts = RequestOptions::new("GET", "127.0.0.1", 8080, "/private").auth("alice:s3cret");
-    /// # drop(opts);
+    /// assert_eq!(opts.auth.as_deref(), Some("alice:s3cret"));
     /// ```
     pub fn auth(mut self, user_password: &str) -> Self {
         self.auth = Some(user_password.to_string());
@@ -222,6 +280,13 @@ impl RequestOptions {
     }
 
     /// The first value of a header, matched case-insensitively.
+    ///
+    /// ```
+    /// use netcore_http1::client::RequestOptions;
+    /// let opts = RequestOptions::new("POST", "127.0.0.1", 8080, "/").header("Content-Type", "text/plain");
+    /// assert_eq!(opts.get_header("content-type"), Some(&b"text/plain"[..]));
+    /// assert_eq!(opts.get_header("Host"), None); // added when the request is sent
+    /// ```
     pub fn get_header(&self, name: &str) -> Option<&[u8]> {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| &v[..])
     }
@@ -265,6 +330,18 @@ pub(crate) fn authority(host: &str, port: u16, default_port: Option<u16>) -> Str
 }
 
 /// What [`get`](super::get) accepts: a URL string or [`RequestOptions`].
+///
+/// ```
+/// use netcore_http1::client::{RequestOptions, ToRequestOptions, Url};
+/// let from_str = "http://127.0.0.1:8080/x?y=1".to_request_options()?;
+/// let from_url = Url::parse("http://127.0.0.1:8080/x?y=1")?.to_request_options()?;
+/// assert_eq!((from_str.port, from_str.path.as_str()), (8080, "/x?y=1"));
+/// assert_eq!((from_url.host, from_url.path), (from_str.host, from_str.path));
+/// // Options pass through unchanged; a bad URL is the caller's error.
+/// assert_eq!(RequestOptions::new("PUT", "a", 1, "/").to_request_options()?.method, "PUT");
+/// assert_eq!("ftp://a/".to_request_options().unwrap_err().code(), "ERR_INVALID_PROTOCOL");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait ToRequestOptions {
     /// The options this stands for.
     fn to_request_options(self) -> Result<RequestOptions, Error>;

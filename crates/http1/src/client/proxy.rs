@@ -53,6 +53,12 @@ impl fmt::Debug for Proxy {
 
 impl Proxy {
     /// A proxy at `host:port`, without credentials.
+    ///
+    /// ```
+    /// use netcore_http1::client::Proxy;
+    /// let proxy = Proxy::new("10.0.0.1", 3128);
+    /// assert_eq!((proxy.host(), proxy.port(), proxy.has_auth()), ("10.0.0.1", 3128, false));
+    /// ```
     pub fn new(host: &str, port: u16) -> Proxy {
         Proxy { host: host.to_string(), port, auth: None }
     }
@@ -60,6 +66,14 @@ impl Proxy {
     /// A proxy from its URL, `http://[user:password@]host[:port]` (port 80 when none is given; a
     /// path is ignored). The user and password are percent-decoded. `https:` proxies (TLS to the
     /// proxy itself) are not supported.
+    ///
+    /// ```
+    /// use netcore_http1::client::Proxy;
+    /// let proxy = Proxy::parse("http://proxy.internal")?;
+    /// assert_eq!(proxy.port(), 80);
+    /// assert_eq!(Proxy::parse("https://proxy.internal:443").unwrap_err().code(), "ERR_INVALID_PROTOCOL");
+    /// # Ok::<(), netcore_http1::client::UrlError>(())
+    /// ```
     pub fn parse(url: &str) -> Result<Proxy, UrlError> {
         let url = Url::parse(url)?;
         if url.protocol() != Protocol::Http {
@@ -108,6 +122,17 @@ impl Proxy {
     /// (`10.0.0.0/8`, `::1/128`, as curl 7.86+) excludes the addresses in it (a target given by
     /// name is not resolved for this; a range with an invalid prefix is ignored); `:port` after
     /// a name or address limits it to that port. Case does not matter.
+    ///
+    /// ```
+    /// use netcore_http1::client::Proxy;
+    /// let env = Some("proxy:3128"); // a bare host:port means http://
+    /// assert_eq!(Proxy::for_target("example.com", 80, env, None)?, Some(Proxy::new("proxy", 3128)));
+    /// assert_eq!(Proxy::for_target("example.com", 80, Some(""), None)?, None); // unset or empty
+    /// assert_eq!(Proxy::for_target("localhost", 8080, env, Some("localhost:8080"))?, None);
+    /// assert!(Proxy::for_target("localhost", 9090, env, Some("localhost:8080"))?.is_some());
+    /// assert_eq!(Proxy::for_target("::1", 80, env, Some("::1/128"))?, None);
+    /// # Ok::<(), netcore_http1::client::UrlError>(())
+    /// ```
     pub fn for_target(
         host: &str,
         port: u16,
@@ -125,6 +150,15 @@ impl Proxy {
 
     /// [`for_target`](Self::for_target) with `http_proxy` (or `HTTP_PROXY`) and `no_proxy` (or
     /// `NO_PROXY`) from the environment; the lowercase names win, as in curl.
+    ///
+    /// ```
+    /// use netcore_http1::client::Proxy;
+    /// std::env::set_var("http_proxy", "http://proxy.internal:3128");
+    /// std::env::set_var("no_proxy", ".internal");
+    /// assert_eq!(Proxy::from_env("example.com", 80)?.map(|p| p.port()), Some(3128));
+    /// assert_eq!(Proxy::from_env("db.internal", 5432)?, None);
+    /// # Ok::<(), netcore_http1::client::UrlError>(())
+    /// ```
     pub fn from_env(host: &str, port: u16) -> Result<Option<Proxy>, UrlError> {
         let var = |lower: &str, upper: &str| std::env::var(lower).or_else(|_| std::env::var(upper)).ok();
         let http_proxy = var("http_proxy", "HTTP_PROXY");
@@ -162,23 +196,14 @@ impl Proxy {
 
 /// `Basic base64(user:password)`, the value of an `Authorization` or `Proxy-Authorization`
 /// field (RFC 7617 §2; the credentials as UTF-8, as Node's `Buffer.from(auth)`).
-pub(crate) fn basic_credentials(user_pass: &str) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let bytes = user_pass.as_bytes();
-    let mut out = String::with_capacity(6 + bytes.len().div_ceil(3) * 4);
-    out.push_str("Basic ");
-    for chunk in bytes.chunks(3) {
-        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+///
+/// ```
+/// use netcore_http1::client::basic_credentials;
+/// assert_eq!(basic_credentials("Aladdin:open sesame"), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+/// ```
+pub fn basic_credentials(user_pass: &str) -> String {
+    use base64::Engine as _;
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(user_pass))
 }
 
 /// Whether `no_proxy` names `host:port`.

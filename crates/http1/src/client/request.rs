@@ -20,6 +20,47 @@ use super::exchange;
 /// only body call (none at all for an empty `GET`, `HEAD`, `DELETE`, `OPTIONS`, `TRACE` or
 /// `CONNECT`, `Content-Length: 0` for other methods); else the chunked coding. Everything
 /// written in one callback leaves in one socket write.
+///
+/// ```
+/// use bytes::Bytes;
+/// use netcore::EventLoop;
+/// use netcore_http1::client::{request, ClientRequest, RequestOptions, ResponseHandler};
+/// use netcore_http1::proto::ResponseHead;
+/// use netcore_http1::server::{self, Handler, Request, Response, ServerId};
+///
+/// // The server answers with the request's framing and body.
+/// #[derive(Clone, Default)]
+/// struct Echo(Vec<u8>);
+/// impl Handler for Echo {
+///     fn on_request(&mut self, _: &Request<'_>, _: &mut Response<'_>) {}
+///     fn on_data(&mut self, _: &Request<'_>, data: Bytes, _: &mut Response<'_>) {
+///         self.0.extend_from_slice(&data);
+///     }
+///     fn on_end(&mut self, req: &Request<'_>, res: &mut Response<'_>) {
+///         let chunked = req.headers().has_token("transfer-encoding", "chunked");
+///         res.end(format!("chunked={chunked} {}", String::from_utf8_lossy(&self.0)).as_bytes());
+///     }
+/// }
+/// struct Expect(ServerId);
+/// impl ResponseHandler for Expect {
+///     fn on_response(&mut self, _: &mut ClientRequest<'_>, _: &ResponseHead) {}
+///     fn on_data(&mut self, req: &mut ClientRequest<'_>, data: Bytes) {
+///         assert_eq!(&data[..], b"chunked=true hello, world");
+///         self.0.close(req.lp());
+///     }
+/// }
+/// let mut lp = EventLoop::new()?;
+/// let server = server::listen(&mut lp, "127.0.0.1:0", Echo::default())?;
+/// let port = server.address(&lp).unwrap().port().unwrap();
+/// let req = request(&mut lp, RequestOptions::new("POST", "127.0.0.1", port, "/"), Expect(server))?;
+/// assert!(!req.headers_sent(&lp));
+/// req.write(&mut lp, b"hello, "); // the head goes out, and the body is chunked
+/// req.end(&mut lp, b"world");
+/// assert!(req.headers_sent(&lp) && req.finished(&lp) && req.is_open(&lp));
+/// lp.run()?;
+/// assert!(!req.is_open(&lp));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ClientRequestId(pub(crate) HandleId);
 
@@ -48,6 +89,24 @@ impl ClientRequestId {
     }
 
     /// Sets a header, replacing any of that name (`req.setHeader`), until the head is sent.
+    ///
+    /// ```
+    /// # use netcore_http1::client::{request, ClientRequest, RequestOptions, ResponseHandler};
+    /// # use netcore_http1::proto::ResponseHead;
+    /// # struct Ignore;
+    /// # impl ResponseHandler for Ignore {
+    /// #     fn on_response(&mut self, _: &mut ClientRequest<'_>, _: &ResponseHead) {}
+    /// # }
+    /// # let mut lp = netcore::EventLoop::new()?;
+    /// let req = request(&mut lp, RequestOptions::new("POST", "127.0.0.1", 9, "/"), Ignore)?;
+    /// req.set_header(&mut lp, "Content-Type", "application/json")?;
+    /// req.flush_headers(&mut lp);
+    /// let late = req.set_header(&mut lp, "X-Late", "1").unwrap_err();
+    /// assert_eq!(late.code(), "ERR_HTTP_HEADERS_SENT");
+    /// # req.destroy(&mut lp);
+    /// # lp.run()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_header(self, lp: &mut EventLoop, name: &str, value: impl AsRef<[u8]>) -> Result<(), Error> {
         exchange::set_header(lp, self.0, name, value.as_ref())
     }
@@ -55,12 +114,46 @@ impl ClientRequestId {
     /// Trailer fields to send after a chunked body (`req.addTrailers`); ignored for a body with a
     /// `Content-Length`. Checked at once: a name that is not a token or a value with a control
     /// character is refused.
+    ///
+    /// ```
+    /// # use netcore_http1::client::{request, ClientRequest, RequestOptions, ResponseHandler};
+    /// # use netcore_http1::proto::ResponseHead;
+    /// # struct Ignore;
+    /// # impl ResponseHandler for Ignore {
+    /// #     fn on_response(&mut self, _: &mut ClientRequest<'_>, _: &ResponseHead) {}
+    /// # }
+    /// # let mut lp = netcore::EventLoop::new()?;
+    /// let req = request(&mut lp, RequestOptions::new("POST", "127.0.0.1", 9, "/"), Ignore)?;
+    /// req.add_trailers(&mut lp, &[("Digest", b"sha-256=abc")])?;
+    /// assert_eq!(req.add_trailers(&mut lp, &[("bad name", b"x")]).unwrap_err().code(), "ERR_INVALID_HTTP_TOKEN");
+    /// # req.destroy(&mut lp);
+    /// # lp.run()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn add_trailers(self, lp: &mut EventLoop, trailers: &[(&str, &[u8])]) -> Result<(), Error> {
         exchange::add_trailers(lp, self.0, trailers)
     }
 
     /// Aborts the request (as an `AbortSignal` does in Node): its connection, if any, is
     /// destroyed; `on_error` gets [`Error::Aborted`], then `on_close`.
+    ///
+    /// ```
+    /// use netcore_http1::client::{get, ClientRequest, Error, ResponseHandler};
+    /// # use netcore_http1::proto::ResponseHead;
+    /// struct ExpectAbort;
+    /// impl ResponseHandler for ExpectAbort {
+    /// #   fn on_response(&mut self, _: &mut ClientRequest<'_>, _: &ResponseHead) {}
+    ///     fn on_error(&mut self, _: &mut ClientRequest<'_>, error: &Error) {
+    ///         assert_eq!(error.code(), "ABORT_ERR");
+    ///     }
+    /// }
+    /// let mut lp = netcore::EventLoop::new()?;
+    /// let req = get(&mut lp, "http://127.0.0.1:9/", ExpectAbort)?;
+    /// req.abort(&mut lp);
+    /// assert!(!req.is_open(&lp));
+    /// lp.run()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn abort(self, lp: &mut EventLoop) {
         exchange::fail(lp, self.0, Error::Aborted);
     }
@@ -130,6 +223,36 @@ impl ClientRequestId {
 }
 
 /// A request during one of its handler's callbacks: the request's operations, plus the loop.
+///
+/// ```
+/// use netcore::EventLoop;
+/// use netcore_http1::client::{get, ClientRequest, RequestOptions, ResponseHandler};
+/// use netcore_http1::proto::ResponseHead;
+/// use netcore_http1::server::{self, Request, Response, ServerId};
+///
+/// struct Twice { server: ServerId, port: u16, second: bool }
+/// impl ResponseHandler for Twice {
+///     fn on_response(&mut self, req: &mut ClientRequest<'_>, res: &ResponseHead) {
+///         assert_eq!(res.status(), 200);
+///         assert_eq!(req.reused_socket(), self.second); // keep-alive: the second reuses the first's
+///     }
+///     fn on_end(&mut self, req: &mut ClientRequest<'_>) {
+///         if self.second {
+///             self.server.close(req.lp());
+///         } else {
+///             // Handlers reach the loop through the request: start the next one.
+///             let next = Twice { second: true, ..*self };
+///             get(req.lp(), RequestOptions::new("GET", "127.0.0.1", self.port, "/"), next).unwrap();
+///         }
+///     }
+/// }
+/// let mut lp = EventLoop::new()?;
+/// let server = server::listen(&mut lp, "127.0.0.1:0", |_: &Request<'_>, res: &mut Response<'_>| res.end(b"ok"))?;
+/// let port = server.address(&lp).unwrap().port().unwrap();
+/// get(&mut lp, RequestOptions::new("GET", "127.0.0.1", port, "/"), Twice { server, port, second: false })?;
+/// lp.run()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct ClientRequest<'a> {
     pub(crate) lp: &'a mut EventLoop,
     pub(crate) id: ClientRequestId,

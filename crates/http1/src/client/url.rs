@@ -4,6 +4,16 @@
 use std::fmt;
 
 /// Why a URL string cannot be requested.
+///
+/// ```
+/// use netcore_http1::client::{Url, UrlError};
+/// assert_eq!(Url::parse("example.com/a"), Err(UrlError::MissingScheme));
+/// assert_eq!(Url::parse("http://example.com:70000/"), Err(UrlError::InvalidPort));
+/// let err = Url::parse("http://example.com/a b").unwrap_err();
+/// assert_eq!((err.code(), err), ("ERR_UNESCAPED_CHARACTERS", UrlError::InvalidPath));
+/// let err = Url::parse("ws://example.com/").unwrap_err();
+/// assert_eq!(err.to_string(), r#"protocol "ws:" not supported"#);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum UrlError {
@@ -29,6 +39,12 @@ pub enum UrlError {
 
 impl UrlError {
     /// Node's error code for the same URL.
+    ///
+    /// ```
+    /// use netcore_http1::client::{Url, UrlError};
+    /// assert_eq!(UrlError::InvalidHost.code(), "ERR_INVALID_URL");
+    /// assert_eq!(Url::parse("gopher://a/").unwrap_err().code(), "ERR_INVALID_PROTOCOL");
+    /// ```
     pub fn code(&self) -> &'static str {
         match self {
             UrlError::UnsupportedProtocol { .. } => "ERR_INVALID_PROTOCOL",
@@ -142,6 +158,15 @@ impl Url {
     /// Parses `http://host[:port][/path][?query][#fragment]` (or `https://…`). The scheme and host are
     /// case-insensitive (the host is lowercased, as WHATWG URL does); an IPv6 host is written in
     /// brackets and returned without them.
+    ///
+    /// ```
+    /// use netcore_http1::client::{Protocol, Url};
+    /// let url = Url::parse("  HTTPS://API.Example.com/v1/items?page=2#frag ")?;
+    /// assert_eq!((url.protocol(), url.host(), url.port()), (Protocol::Https, "api.example.com", 443));
+    /// assert_eq!(url.path(), "/v1/items?page=2"); // the fragment never goes to the server
+    /// assert_eq!(Url::parse("http://[::1]:8080")?.host(), "::1");
+    /// # Ok::<(), netcore_http1::client::UrlError>(())
+    /// ```
     pub fn parse(input: &str) -> Result<Url, UrlError> {
         let input = input.trim_matches(|c: char| c.is_ascii_whitespace() || c.is_ascii_control());
         let (scheme, rest) = input.split_once("://").ok_or(UrlError::MissingScheme)?;
@@ -176,6 +201,13 @@ impl Url {
 
     /// The decoded user information, `user:password` (Node's `auth` option, which
     /// `http.request(url)` sends as `Authorization: Basic …`); `None` when the URL has none.
+    ///
+    /// ```
+    /// use netcore_http1::client::Url;
+    /// assert_eq!(Url::parse("http://bob:p%20w@example.com/")?.auth(), Some("bob:p w"));
+    /// assert_eq!(Url::parse("http://example.com/")?.auth(), None);
+    /// # Ok::<(), netcore_http1::client::UrlError>(())
+    /// ```
     pub fn auth(&self) -> Option<&str> {
         self.auth.as_deref()
     }
