@@ -830,3 +830,42 @@ fn a_request_resumed_from_on_response_close_is_read_then() {
         assert_eq!(read_response(&mut c).body, format!("/{i}").as_bytes());
     }
 }
+
+/// Streams each response past the high-water mark with reading paused, and ends it (and
+/// resumes reading) from `on_drain`, as a file server does.
+#[derive(Clone, Default)]
+struct EndOnDrain {
+    paused: Option<(netcore_http1::server::RequestId, String)>,
+}
+
+/// Four times the default high-water mark: `write` says stop on the first chunk.
+const DRAIN_BODY: usize = 256 * 1024;
+
+impl Handler for EndOnDrain {
+    fn on_request(&mut self, _req: &Request<'_>, _res: &mut Response<'_>) {}
+    fn on_end(&mut self, req: &Request<'_>, res: &mut Response<'_>) {
+        assert!(self.paused.is_none(), "a request read before the last response ended");
+        req.id().pause(res.lp());
+        self.paused = Some((req.id(), req.url().to_string()));
+        res.set_header("content-length", (DRAIN_BODY + req.url().len()).to_string()).unwrap();
+        assert!(!res.write(&vec![b'x'; DRAIN_BODY]), "past the high-water mark");
+    }
+    fn on_drain(&mut self, res: &mut Response<'_>) {
+        let Some((req, url)) = self.paused.take() else { return };
+        res.end(url.as_bytes());
+        req.resume(res.lp());
+    }
+}
+
+#[test]
+fn a_request_resumed_from_on_drain_is_read_then() {
+    let s = serve(|lp| listen(lp, "127.0.0.1:0", EndOnDrain::default()).unwrap());
+    let mut c = s.connect();
+    let burst: String = (0..3).map(|i| format!("GET /{i} HTTP/1.1\r\nHost: a\r\n\r\n")).collect();
+    c.write_all(burst.as_bytes()).unwrap();
+    for i in 0..3 {
+        let body = read_response(&mut c).body;
+        assert_eq!(body.len(), DRAIN_BODY + 2);
+        assert_eq!(&body[DRAIN_BODY..], format!("/{i}").as_bytes());
+    }
+}

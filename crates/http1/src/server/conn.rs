@@ -866,8 +866,16 @@ fn drain(lp: &mut EventLoop, conn: HandleId) {
     let Some(front) = c.slots.front_mut().filter(|s| s.need_drain) else { return };
     front.need_drain = false;
     let id = ResponseId { conn, socket, seq: front.seq };
+    // As a dispatch (see `emit_closes`): a request the handler resumes from here is read once
+    // it returns, not while its handler is out for this call.
+    c.dispatching = true;
     call(lp, conn, |h, lp| h.on_drain(&mut Response { lp, id }));
+    let Some(c) = get(lp, conn) else { return };
+    c.dispatching = false;
     flush(lp, conn);
+    if get(lp, conn).is_some_and(|c| !c.detached) {
+        dispatch(lp, conn);
+    }
 }
 
 fn schedule_flush(lp: &mut EventLoop, conn: HandleId) {
