@@ -10,6 +10,17 @@ pub const MAX_NAMESERVERS: usize = 3;
 pub const MAX_SEARCH: usize = 6;
 
 /// The resolver settings of `resolv.conf`.
+///
+/// ```
+/// use std::time::Duration;
+/// use netcore_dns::ResolvConf;
+/// let defaults = ResolvConf::default(); // glibc's, for an empty file
+/// assert_eq!(defaults.nameservers, ["127.0.0.1:53".parse().unwrap()]);
+/// assert_eq!((defaults.ndots, defaults.timeout, defaults.attempts), (1, Duration::from_secs(5), 2));
+/// // Out-of-range options are clamped, as glibc does.
+/// let conf = ResolvConf::parse("nameserver ::1\noptions timeout:99 attempts:0");
+/// assert_eq!((conf.nameservers[0].port(), conf.timeout.as_secs(), conf.attempts), (53, 30, 1));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ResolvConf {

@@ -46,6 +46,12 @@ use crate::{EventLoop, HandleId, Ready};
 
 /// A signal a watcher can be set on. The fatal and job-control signals (`SIGKILL`, `SIGSTOP`,
 /// `SIGSEGV`, …) cannot be watched, as in Node.
+///
+/// ```
+/// use netcore::signal::Signal;
+/// assert_eq!(Signal::Interrupt.number(), 2); // SIGINT is 2 on every POSIX system
+/// assert_eq!(Signal::Hangup.to_string(), "SIGHUP");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Signal {
@@ -115,6 +121,26 @@ struct Watcher {
 }
 
 /// A signal watcher on a loop, made by [`on_signal`].
+///
+/// ```
+/// use std::{cell::Cell, rc::Rc};
+/// use netcore::signal::{on_signal, Signal};
+///
+/// let mut lp = netcore::EventLoop::new()?;
+/// let seen = Rc::new(Cell::new(None));
+/// let s = seen.clone();
+/// let watcher = on_signal(&mut lp, Signal::User2, move |lp, signal| {
+///     s.set(Some(signal));
+///     lp.stop();
+/// })?;
+/// watcher.ref_loop(&mut lp); // make the loop wait for it (watchers start unreferenced)
+/// signal_hook::low_level::raise(Signal::User2.number())?;
+/// lp.run()?;
+/// assert_eq!(seen.get(), Some(Signal::User2));
+/// watcher.close(&mut lp);
+/// assert!(!watcher.is_open(&lp));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SignalId(HandleId);
 

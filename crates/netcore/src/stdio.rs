@@ -45,6 +45,23 @@ type OnData = Box<dyn FnMut(&mut EventLoop, Option<&[u8]>)>;
 
 /// A readable stream fed by a blocking reader on its own thread: standard input, or any
 /// [`Read`]. See the [module docs](self).
+///
+/// ```
+/// use std::{cell::RefCell, rc::Rc};
+/// use netcore::stdio::ReadStream;
+///
+/// let mut lp = netcore::EventLoop::new()?;
+/// let input = ReadStream::spawn(&mut lp, std::io::Cursor::new(vec![7u8; 100_000]));
+/// let chunks = Rc::new(RefCell::new(Vec::new()));
+/// let c = chunks.clone();
+/// input.on_data(&mut lp, move |_lp, chunk| c.borrow_mut().push(chunk.map(<[u8]>::len)));
+/// assert!(input.is_open(&lp));
+/// lp.run()?; // the stream keeps the loop alive until the end of its input
+/// // At most CHUNK_SIZE (64 KiB) per chunk, then `None` for the end.
+/// assert_eq!(*chunks.borrow(), [Some(65_536), Some(34_464), None]);
+/// assert!(!input.is_open(&lp));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadStream(HandleId);
 
@@ -237,6 +254,19 @@ impl Readable for ReadStream {
 /// [`pipe`](crate::stream::pipe). Writes are synchronous and always accepted (`write` returns
 /// true); a closed output (`EPIPE`, a reader that went away) drops what is written. Ending it
 /// flushes it but leaves it open, as Node does.
+///
+/// ```
+/// use netcore::stdio::{stdout, ReadStream};
+/// use netcore::stream::{pipe, PipeOptions};
+///
+/// let mut lp = netcore::EventLoop::new()?;
+/// let input = ReadStream::spawn(&mut lp, &b"printed by the pipe\n"[..]);
+/// let out = stdout(&mut lp);
+/// pipe(&mut lp, input, out, PipeOptions::default()); // `input.pipe(process.stdout)`
+/// lp.run()?;
+/// assert!(!input.is_open(&lp));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stdout(HandleId);
 

@@ -23,6 +23,50 @@ pub trait StreamHandle: Copy + 'static {
 }
 
 /// The readable side of a stream: `data` chunks, then `end`; `pause` and `resume`.
+///
+/// An implementor hands each chunk to [`emit_data`] first (its own data handler gets it only if
+/// that returns false), and a pipe calls `pause` and `resume` for backpressure:
+///
+/// ```
+/// use netcore::stream::{self, pipe, PipeOptions, Readable, StreamHandle, Writable};
+/// use netcore::{EventLoop, HandleId};
+///
+/// /// A readable whose state is one flag: whether it is flowing.
+/// #[derive(Clone, Copy)]
+/// struct Source(HandleId);
+/// impl StreamHandle for Source {
+///     fn handle_id(self) -> HandleId { self.0 }
+/// }
+/// impl Readable for Source {
+///     fn pause(self, lp: &mut EventLoop) { *lp.handle_mut::<bool>(self.0).unwrap() = false; }
+///     fn resume(self, lp: &mut EventLoop) { *lp.handle_mut::<bool>(self.0).unwrap() = true; }
+/// }
+/// # /// A writable that is full past 4 bytes.
+/// # #[derive(Clone, Copy)]
+/// # struct Small(HandleId);
+/// # impl StreamHandle for Small {
+/// #     fn handle_id(self) -> HandleId { self.0 }
+/// # }
+/// # impl Writable for Small {
+/// #     fn write(self, lp: &mut EventLoop, data: &[u8]) -> bool {
+/// #         let queued = lp.handle_mut::<Vec<u8>>(self.0).unwrap();
+/// #         queued.extend_from_slice(data);
+/// #         queued.len() < 4
+/// #     }
+/// #     fn end(self, _: &mut EventLoop) {}
+/// # }
+/// let mut lp = EventLoop::new()?;
+/// let src = Source(lp.insert_handle(false, |_, _, _| {}));
+/// let dst = Small(lp.insert_handle(Vec::<u8>::new(), |_, _, _| {})); // full past 4 bytes
+/// let flowing = |lp: &EventLoop| *lp.handle::<bool>(src.0).unwrap();
+/// pipe(&mut lp, src, dst, PipeOptions::default());
+/// assert!(flowing(&lp)); // piping starts the flow
+/// assert!(stream::emit_data(&mut lp, src.0, b"hello")); // taken by the pipe
+/// assert!(!flowing(&lp)); // the writable said false: paused
+/// stream::emit_drain(&mut lp, dst.0); // what the writable's implementation calls when drained
+/// assert!(flowing(&lp));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub trait Readable: StreamHandle {
     /// Stops reading: no more data is delivered and, for sockets, the kernel's flow control
     /// reaches the peer.
@@ -32,6 +76,38 @@ pub trait Readable: StreamHandle {
 }
 
 /// The writable side of a stream: `write`, `drain`, `end`.
+///
+/// An implementor calls [`emit_drain`] when its queue empties after a `write` returned false,
+/// and [`emit_close`] when it closes. A writable that keeps what it is given, fed by a pipe:
+///
+/// ```
+/// use netcore::stdio::ReadStream;
+/// use netcore::stream::{pipe, PipeOptions, StreamHandle, Writable};
+/// use netcore::{EventLoop, HandleId};
+///
+/// #[derive(Clone, Copy)]
+/// struct Collect(HandleId);
+/// impl StreamHandle for Collect {
+///     fn handle_id(self) -> HandleId { self.0 }
+/// }
+/// impl Writable for Collect {
+///     fn write(self, lp: &mut EventLoop, data: &[u8]) -> bool {
+///         lp.handle_mut::<Vec<u8>>(self.0).unwrap().extend_from_slice(data);
+///         true // no queue, so never full
+///     }
+///     fn end(self, lp: &mut EventLoop) {
+///         lp.handle_mut::<Vec<u8>>(self.0).unwrap().extend_from_slice(b"<end>");
+///     }
+/// }
+/// let mut lp = EventLoop::new()?;
+/// let sink = Collect(lp.insert_handle(Vec::<u8>::new(), |_, _, _| {}));
+/// lp.unref_handle(sink.0); // only the source keeps the loop alive
+/// let src = ReadStream::spawn(&mut lp, &b"hello, pipe"[..]);
+/// pipe(&mut lp, src, sink, PipeOptions::default());
+/// lp.run()?;
+/// assert_eq!(lp.handle::<Vec<u8>>(sink.0).unwrap(), b"hello, pipe<end>");
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub trait Writable: StreamHandle {
     /// Queues `data`. Returns false once the queued bytes exceed the high-water mark: the caller
     /// should wait for drain before writing more (the data is queued all the same).
@@ -41,6 +117,42 @@ pub trait Writable: StreamHandle {
 }
 
 /// How [`pipe`] behaves.
+///
+/// ```
+/// use netcore::stdio::ReadStream;
+/// use netcore::stream::{pipe, PipeOptions};
+/// # use netcore::stream::{StreamHandle, Writable};
+/// # use netcore::{EventLoop, HandleId};
+/// # #[derive(Clone, Copy)]
+/// # struct Collect(HandleId);
+/// # impl StreamHandle for Collect {
+/// #     fn handle_id(self) -> HandleId { self.0 }
+/// # }
+/// # impl Writable for Collect {
+/// #     fn write(self, lp: &mut EventLoop, data: &[u8]) -> bool {
+/// #         lp.handle_mut::<Vec<u8>>(self.0).unwrap().extend_from_slice(data);
+/// #         true
+/// #     }
+/// #     fn end(self, lp: &mut EventLoop) {
+/// #         lp.handle_mut::<Vec<u8>>(self.0).unwrap().extend_from_slice(b"<end>");
+/// #     }
+/// # }
+/// # fn collect(lp: &mut EventLoop) -> Collect {
+/// #     let id = lp.insert_handle(Vec::<u8>::new(), |_, _, _| {});
+/// #     lp.unref_handle(id);
+/// #     Collect(id)
+/// # }
+/// let mut options = PipeOptions::default();
+/// assert!(options.end);
+/// options.end = false; // keep the writable open after the readable ends
+/// let mut lp = EventLoop::new()?;
+/// let sink = collect(&mut lp); // a writable that keeps what it gets, and marks its end
+/// let src = ReadStream::spawn(&mut lp, &b"part one"[..]);
+/// pipe(&mut lp, src, sink, options);
+/// lp.run()?;
+/// assert_eq!(lp.handle::<Vec<u8>>(sink.0).unwrap(), b"part one"); // not ended
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct PipeOptions {
@@ -116,6 +228,41 @@ impl Pipes {
 /// Pipes `src` into `dst` with backpressure both ways (`src.pipe(dst)`). A readable feeds one pipe
 /// at a time: piping it again replaces the earlier pipe. While piped, the readable's data goes to
 /// the pipe instead of its own data handler.
+///
+/// ```
+/// use netcore::stdio::ReadStream;
+/// use netcore::stream::{is_piped, pipe, PipeOptions, StreamHandle};
+/// # use netcore::stream::Writable;
+/// # use netcore::{EventLoop, HandleId};
+/// # #[derive(Clone, Copy)]
+/// # struct Collect(HandleId);
+/// # impl StreamHandle for Collect {
+/// #     fn handle_id(self) -> HandleId { self.0 }
+/// # }
+/// # impl Writable for Collect {
+/// #     fn write(self, lp: &mut EventLoop, data: &[u8]) -> bool {
+/// #         lp.handle_mut::<Vec<u8>>(self.0).unwrap().extend_from_slice(data);
+/// #         true
+/// #     }
+/// #     fn end(self, lp: &mut EventLoop) {
+/// #         lp.handle_mut::<Vec<u8>>(self.0).unwrap().extend_from_slice(b"<end>");
+/// #     }
+/// # }
+/// # fn collect(lp: &mut EventLoop) -> Collect {
+/// #     let id = lp.insert_handle(Vec::<u8>::new(), |_, _, _| {});
+/// #     lp.unref_handle(id);
+/// #     Collect(id)
+/// # }
+/// let mut lp = EventLoop::new()?;
+/// let sink = collect(&mut lp); // a writable that keeps what it gets, and marks its end
+/// let src = ReadStream::spawn(&mut lp, &b"one\ntwo\n"[..]);
+/// pipe(&mut lp, src, sink, PipeOptions::default());
+/// assert!(is_piped(&lp, src.handle_id()));
+/// lp.run()?; // until the source ends; its end ends the sink
+/// assert_eq!(lp.handle::<Vec<u8>>(sink.0).unwrap(), b"one\ntwo\n<end>");
+/// assert!(!is_piped(&lp, src.handle_id()));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub fn pipe<S: Readable, D: Writable>(lp: &mut EventLoop, src: S, dst: D, options: PipeOptions) {
     unpipe(lp, src);
     let src_id = src.handle_id();

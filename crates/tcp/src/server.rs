@@ -169,6 +169,27 @@ struct ServerState {
 }
 
 /// Names a server on its loop.
+///
+/// ```
+/// use netcore_tcp::{connect, listen, on_data, Socket};
+///
+/// let mut lp = netcore::EventLoop::new()?;
+/// let server = listen(&mut lp, "127.0.0.1:0", |s: &mut Socket<'_>| {
+///     let server = s.server().unwrap(); // the server that accepted this socket
+///     assert_eq!(server.connection_count(s.lp()), 1);
+///     server.close(s.lp()); // stop accepting; this connection stays open
+///     s.write(b"hello");
+/// })?;
+/// let addr = server.address(&lp).unwrap(); // the real port, not 0
+/// assert!(server.is_listening(&lp) && addr.port() != Some(0));
+/// connect(&mut lp, &addr.to_string(), on_data(|s, d| {
+///     assert_eq!(d, b"hello");
+///     s.end();
+/// }));
+/// lp.run()?; // until the server's `close`: its last connection has ended
+/// assert!(!server.is_listening(&lp));
+/// # Ok::<(), netcore_tcp::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ServerId(HandleId);
 

@@ -932,6 +932,32 @@ pub(crate) fn set_server_slot(lp: &mut EventLoop, id: SocketId, slot: Option<(Se
 ///
 /// `Socket` derefs to nothing; it is a [`SocketId`] and the loop together, so every operation
 /// of `SocketId` is available here without passing the loop.
+///
+/// ```
+/// use netcore_tcp::{connect, listen, Socket, SocketHandler};
+///
+/// struct Ping { server_port: u16 }
+/// impl SocketHandler for Ping {
+///     fn on_connect(&mut self, s: &mut Socket<'_>) {
+///         assert_eq!(s.remote_address().and_then(|a| a.port()), Some(self.server_port));
+///         s.write(b"ping");
+///     }
+///     fn on_data(&mut self, s: &mut Socket<'_>, d: &[u8]) {
+///         assert_eq!(d, b"ping"); // echoed
+///         assert_eq!((s.bytes_written(), s.bytes_read()), (4, 4));
+///         s.end();
+///     }
+/// }
+/// let mut lp = netcore::EventLoop::new()?;
+/// let server = listen(&mut lp, "127.0.0.1:0", |s: &mut Socket<'_>| {
+///     s.server().unwrap().close(s.lp()); // one connection, then done
+///     s.pipe(s.id()) // echo
+/// })?;
+/// let addr = server.address(&lp).unwrap();
+/// connect(&mut lp, &addr.to_string(), Ping { server_port: addr.port().unwrap() });
+/// lp.run()?;
+/// # Ok::<(), netcore_tcp::Error>(())
+/// ```
 pub struct Socket<'a> {
     lp: &'a mut EventLoop,
     id: SocketId,

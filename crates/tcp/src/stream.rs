@@ -9,6 +9,18 @@ use std::path::PathBuf;
 use mio::{Interest, Registry, Token};
 
 /// The address of a socket: an IP address and port, or a Unix socket path.
+///
+/// ```
+/// use std::net::SocketAddr;
+/// use netcore_tcp::Address;
+///
+/// let inet = Address::from("[::1]:8080".parse::<SocketAddr>().unwrap());
+/// assert_eq!((inet.family(), inet.port()), ("IPv6", Some(8080)));
+/// assert_eq!(inet.to_string(), "[::1]:8080");
+/// let unix = Address::Unix(Some("/tmp/app.sock".into()));
+/// assert_eq!((unix.family(), unix.port(), unix.inet()), ("unix", None, None));
+/// assert_eq!(unix.to_string(), "/tmp/app.sock");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Address {
     /// An IPv4 or IPv6 address and port.

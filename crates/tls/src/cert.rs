@@ -154,6 +154,16 @@ impl std::error::Error for CertError {}
 /// A certificate's distinguished name: the attributes in order, short names as OpenSSL/Node print them.
 ///
 /// Attributes of a multi-valued RDN appear one after the other, in certificate order.
+///
+/// ```
+/// use netcore_tls::PeerCertificate;
+/// let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+/// let subject = PeerCertificate::parse(made.cert.der())?.subject;
+/// assert_eq!(subject.get("CN"), Some("rcgen self signed cert"));
+/// assert_eq!(subject.to_string(), "CN=rcgen self signed cert");
+/// assert_eq!(subject.get("O"), None);
+/// # Ok::<(), netcore_tls::CertError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DistinguishedName {
     entries: Vec<(String, String)>,
@@ -186,6 +196,21 @@ impl fmt::Display for DistinguishedName {
 }
 
 /// The fields of a peer certificate Node's getPeerCertificate() reports.
+///
+/// On a live connection, [`TlsSession::peer_certificate`](crate::TlsSession::peer_certificate)
+/// gives it; any DER certificate can be read with [`parse`](Self::parse):
+///
+/// ```
+/// use netcore_tls::PeerCertificate;
+/// let made = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+/// let cert = PeerCertificate::parse(made.cert.der())?;
+/// assert_eq!(cert.subject_alt_names, ["DNS:localhost", "IP Address:127.0.0.1"]);
+/// assert_eq!(cert.subject, cert.issuer); // self-signed
+/// assert!(cert.valid_from < cert.valid_to);
+/// assert_eq!(cert.fingerprint256.len(), 32 * 3 - 1); // "AB:CD:…", 32 bytes
+/// assert!(PeerCertificate::parse(&made.cert.der()[..100]).is_err()); // truncated
+/// # Ok::<(), netcore_tls::CertError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeerCertificate {
     /// The certificate's DER encoding, as given to [`PeerCertificate::parse`] (Node's `raw`).

@@ -318,6 +318,22 @@ impl ServerOptions {
 }
 
 /// A built server configuration, shared by every connection (cheap to clone).
+///
+/// ```
+/// use std::sync::Arc;
+/// use netcore_tls::{Identity, ServerOptions, DEFAULT_HANDSHAKE_TIMEOUT};
+/// # let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+/// # let key = made.signing_key.serialize_pem();
+/// # let identity = Identity::from_pem(made.cert.pem().as_bytes(), key.as_bytes())?;
+/// let mut options = ServerOptions::new(identity);
+/// options.alpn_protocols = vec![b"http/1.1".to_vec()];
+/// let config = options.build()?;
+/// assert_eq!(config.handshake_timeout(), DEFAULT_HANDSHAKE_TIMEOUT);
+/// assert_eq!(config.rustls().alpn_protocols, [b"http/1.1".to_vec()]);
+/// let shared = config.clone(); // the same rustls configuration, not a copy
+/// assert!(Arc::ptr_eq(shared.rustls(), config.rustls()));
+/// # Ok::<(), netcore_tls::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct ServerConfig {
     pub(crate) rustls: Arc<rustls::ServerConfig>,
@@ -555,6 +571,21 @@ impl ClientOptions {
 }
 
 /// A built client configuration (cheap to clone; clones share the session cache).
+///
+/// ```
+/// use std::sync::Arc;
+/// use netcore_tls::{ClientOptions, DEFAULT_HANDSHAKE_TIMEOUT};
+/// let mut options = ClientOptions::default(); // the bundled Mozilla roots
+/// options.alpn_protocols = vec![b"http/1.1".to_vec()];
+/// let config = options.build()?;
+/// assert_eq!(config.handshake_timeout(), DEFAULT_HANDSHAKE_TIMEOUT);
+/// assert_eq!(config.rustls().alpn_protocols, [b"http/1.1".to_vec()]);
+/// assert!(Arc::ptr_eq(config.clone().rustls(), config.rustls())); // one session cache
+/// // A bad `servername` is refused when building, not at the first connection.
+/// options.server_name = Some("not a host name".into());
+/// assert!(options.build().is_err());
+/// # Ok::<(), netcore_tls::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct ClientConfig {
     pub(crate) rustls: Arc<rustls::ClientConfig>,

@@ -21,6 +21,43 @@ impl ServerConfig {
 ///
 /// A closure `FnMut(&mut Socket) -> H` is a `TlsServerHandler` too: it makes the handler of each
 /// connection once its handshake completed.
+///
+/// ```
+/// use netcore::EventLoop;
+/// use netcore_tcp::{ServerId, Socket, SocketHandler, SocketId};
+/// use netcore_tls::{Identity, ServerOptions, TlsServerHandler};
+///
+/// struct Greeter;
+/// impl TlsServerHandler for Greeter {
+///     type Connection = ();
+///     fn on_secure_connection(&mut self, s: &mut Socket<'_>) {
+///         s.end_with(b"hello, secure world");
+///     }
+///     fn on_tls_client_error(&mut self, lp: &mut EventLoop, _: SocketId, error: &netcore_tcp::Error) {
+///         // Not TLS at all: the handshake fails, the server would go on serving.
+///         assert_eq!(error.code(), "ERR_SSL_WRONG_VERSION_NUMBER");
+///         lp.state::<ServerId>().copied().unwrap().close(lp);
+///     }
+/// }
+/// /// A client that speaks plain HTTP to the TLS port.
+/// struct Plain;
+/// impl SocketHandler for Plain {
+///     fn on_connect(&mut self, s: &mut Socket<'_>) {
+///         s.write(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+///     }
+/// }
+/// # let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+/// # let key = made.signing_key.serialize_pem();
+/// # let identity = Identity::from_pem(made.cert.pem().as_bytes(), key.as_bytes())?;
+/// let config = ServerOptions::new(identity).build()?;
+/// let mut lp = EventLoop::new()?;
+/// let server = netcore_tls::listen(&mut lp, "127.0.0.1:0", &config, Greeter)?;
+/// lp.set_state(server); // for the handler to find
+/// let addr = server.address(&lp).unwrap().to_string();
+/// netcore_tcp::connect(&mut lp, &addr, Plain);
+/// lp.run()?; // until the server closes, after the failed handshake
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait TlsServerHandler: 'static {
     /// The handler type of secured connections.
     type Connection: SocketHandler;

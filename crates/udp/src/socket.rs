@@ -66,6 +66,24 @@ impl Default for BindOptions {
 }
 
 /// Who sent a datagram, and how big it was (Node's `rinfo`).
+///
+/// ```
+/// use netcore_udp::{bind, on_message};
+///
+/// let mut lp = netcore::EventLoop::new()?;
+/// let sender = bind(&mut lp, "127.0.0.1:0", ())?;
+/// let from = sender.local_address(&lp).unwrap();
+/// let receiver = bind(&mut lp, "127.0.0.1:0", on_message(move |s, data, rinfo| {
+///     assert_eq!((rinfo.address, rinfo.port(), rinfo.family()), (from, from.port(), "IPv4"));
+///     assert_eq!((data, rinfo.size, rinfo.truncated), (&b"hello"[..], 5, false));
+///     s.close();
+/// }))?;
+/// let to = receiver.local_address(&lp).unwrap();
+/// sender.send_to(&mut lp, b"hello", to)?;
+/// sender.close(&mut lp);
+/// lp.run()?;
+/// # Ok::<(), netcore_udp::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RemoteInfo {
     /// The sender's address and port.
@@ -180,6 +198,26 @@ where
 
 /// Names a UDP socket on its loop. `Copy`; operations on a closed socket fail with
 /// [`Error::Closed`] or do nothing.
+///
+/// ```
+/// use netcore_udp::{bind, on_message, Error};
+///
+/// let mut lp = netcore::EventLoop::new()?;
+/// let receiver = bind(&mut lp, "127.0.0.1:0", on_message(|s, data, _rinfo| {
+///     assert_eq!(data, b"over a connected socket");
+///     s.close();
+/// }))?;
+/// let peer = receiver.local_address(&lp).unwrap();
+/// let sender = bind(&mut lp, "127.0.0.1:0", ())?;
+/// assert!(matches!(sender.send(&mut lp, b"x"), Err(Error::NotConnected))); // no peer yet
+/// sender.connect(&mut lp, peer)?;
+/// assert_eq!(sender.remote_address(&lp), Some(peer));
+/// sender.send(&mut lp, b"over a connected socket")?;
+/// sender.close(&mut lp);
+/// assert!(matches!(sender.send(&mut lp, b"x"), Err(Error::Closed)));
+/// lp.run()?;
+/// # Ok::<(), netcore_udp::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SocketId(HandleId);
 

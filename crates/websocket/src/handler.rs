@@ -72,6 +72,47 @@ where
 }
 
 /// A connection inside one of its events: send on it, close it, reach the loop.
+///
+/// ```
+/// use bytes::Bytes;
+/// use netcore::EventLoop;
+/// use netcore_websocket::client::{connect, ClientOptions};
+/// use netcore_websocket::server::{listen, ServerOptions};
+/// use netcore_websocket::{WebSocket, WebSocketHandler};
+///
+/// /// Pings, then sends a message once the Pong is back, then closes after the echo.
+/// struct Client;
+/// impl WebSocketHandler for Client {
+///     fn on_open(&mut self, ws: &mut WebSocket<'_>) {
+///         ws.ping(b"are you there?").unwrap();
+///         assert!(ws.ping(&[0; 126]).is_err()); // control frames carry at most 125 bytes
+///     }
+///     fn on_pong(&mut self, ws: &mut WebSocket<'_>, data: &[u8]) {
+///         assert_eq!(data, b"are you there?"); // the server answered on its own
+///         ws.send_text("hello");
+///     }
+///     fn on_message(&mut self, ws: &mut WebSocket<'_>, data: Bytes, is_binary: bool) {
+///         assert_eq!((&data[..], is_binary), (&b"hello"[..], false));
+///         ws.close(1000, "done").unwrap();
+///     }
+///     fn on_close(&mut self, lp: &mut EventLoop, code: u16, reason: &[u8]) {
+///         assert_eq!((code, reason), (1000, &b"done"[..]));
+///         let server = lp.state::<netcore_http1::server::ServerId>().copied().unwrap();
+///         server.close(lp);
+///     }
+/// }
+/// let mut lp = EventLoop::new()?;
+/// let server = listen(&mut lp, "127.0.0.1:0", ServerOptions::default(), |_head: &_| {
+///     |ws: &mut WebSocket<'_>, data: Bytes, is_binary: bool| {
+///         ws.send(&data, is_binary); // echo
+///     }
+/// })?;
+/// lp.set_state(server);
+/// let url = format!("ws://{}/", server.address(&lp).unwrap());
+/// connect(&mut lp, &url, ClientOptions::default(), Client)?;
+/// lp.run()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct WebSocket<'a> {
     pub(crate) lp: &'a mut EventLoop,
     pub(crate) id: WebSocketId,

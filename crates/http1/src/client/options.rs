@@ -263,8 +263,8 @@ impl RequestOptions {
     /// Uses the proxy the environment names for this request's host and port: `http_proxy` (or
     /// `HTTP_PROXY`), `https_proxy` (or `HTTPS_PROXY`) for an `https:` request, unless
     /// `no_proxy` (or `NO_PROXY`) excludes the target (see [`Proxy::for_target`]). An opt-in,
-    /// as in Node (`NODE_USE_ENV_PROXY`): nothing reads the environment otherwise. (An `https:`
-    /// request that finds a proxy is then refused: tunnels are not supported yet.)
+    /// as in Node (`NODE_USE_ENV_PROXY`): nothing reads the environment otherwise. An `https:`
+    /// request that finds a proxy goes through a `CONNECT` tunnel.
     ///
     /// ```
     /// use netcore_http1::client::RequestOptions;

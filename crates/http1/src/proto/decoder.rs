@@ -32,6 +32,27 @@ pub struct MessageInfo {
 }
 
 /// An event from a [`RequestDecoder`].
+///
+/// ```
+/// use bytes::BytesMut;
+/// use netcore_http1::proto::{Limits, RequestDecoder, RequestEvent};
+/// let mut dec = RequestDecoder::new(Limits::default());
+/// let mut buf = BytesMut::from(
+///     &b"POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n\
+///        5\r\nhello\r\n0\r\nDigest: x\r\n\r\n\
+///        GET /chat HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nframes"[..],
+/// );
+/// assert!(matches!(dec.decode(&mut buf)?, Some(RequestEvent::Head(h)) if h.method() == "POST"));
+/// assert_eq!(dec.decode(&mut buf)?, Some(RequestEvent::Data("hello".into()))); // de-chunked
+/// let Some(RequestEvent::Trailers(t)) = dec.decode(&mut buf)? else { panic!("trailers") };
+/// assert_eq!(t.get("digest"), Some(&b"x"[..]));
+/// assert_eq!(dec.decode(&mut buf)?, Some(RequestEvent::End));
+/// assert!(matches!(dec.decode(&mut buf)?, Some(RequestEvent::Head(h)) if h.target() == "/chat"));
+/// assert_eq!(dec.decode(&mut buf)?, Some(RequestEvent::End));
+/// assert_eq!(dec.decode(&mut buf)?, Some(RequestEvent::Upgrade));
+/// assert_eq!(&buf[..], b"frames"); // the new protocol's bytes, untouched
+/// # Ok::<(), netcore_http1::proto::ParseError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RequestEvent {
     /// A request head; [`RequestDecoder::info`] tells its framing.
@@ -49,6 +70,24 @@ pub enum RequestEvent {
 }
 
 /// An event from a [`ResponseDecoder`].
+///
+/// ```
+/// use bytes::BytesMut;
+/// use netcore_http1::proto::{Limits, ResponseDecoder, ResponseEvent};
+/// let mut dec = ResponseDecoder::new(Limits::default());
+/// dec.expect("GET");
+/// let mut buf = BytesMut::from(
+///     &b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n\
+///        HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nframes"[..],
+/// );
+/// let Some(ResponseEvent::Informational(hints)) = dec.decode(&mut buf)? else { panic!("103") };
+/// assert_eq!(hints.headers().get("link"), Some(&b"</a.css>"[..]));
+/// assert!(matches!(dec.decode(&mut buf)?, Some(ResponseEvent::Head(h)) if h.status() == 101));
+/// assert_eq!(dec.decode(&mut buf)?, Some(ResponseEvent::End));
+/// assert_eq!(dec.decode(&mut buf)?, Some(ResponseEvent::Upgrade));
+/// assert_eq!(&buf[..], b"frames");
+/// # Ok::<(), netcore_http1::proto::ParseError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResponseEvent {
     /// An informational (1xx) response other than 101; the final response follows.

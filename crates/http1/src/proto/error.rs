@@ -3,6 +3,17 @@
 use std::fmt;
 
 /// What was wrong with a message, by the rule it broke.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use netcore_http1::proto::{ErrorKind, Limits, RequestDecoder};
+/// let mut dec = RequestDecoder::new(Limits::default());
+/// let err = dec.decode(&mut BytesMut::from(&b"GET / HTTP/1.1\r\n\r\n"[..])).unwrap_err();
+/// assert_eq!(err.kind, ErrorKind::InvalidHost); // HTTP/1.1 requires a Host
+/// assert_eq!((err.kind.status(), err.kind.code()), (400, "HPE_INVALID_HOST"));
+/// // Limits have their own kinds, and their own status codes.
+/// assert_eq!((ErrorKind::UriTooLong.status(), ErrorKind::UriTooLong.code()), (414, "HPE_URI_TOO_LONG"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -82,6 +93,12 @@ impl ErrorKind {
     }
 
     /// Node's (llhttp's) error code name for the same failure, e.g. `HPE_INVALID_METHOD`.
+    ///
+    /// ```
+    /// use netcore_http1::proto::ErrorKind;
+    /// assert_eq!(ErrorKind::InvalidMethod.code(), "HPE_INVALID_METHOD");
+    /// assert_eq!(ErrorKind::TooManyHeaders.code(), "HPE_HEADER_OVERFLOW");
+    /// ```
     pub fn code(self) -> &'static str {
         match self {
             ErrorKind::InvalidMethod => "HPE_INVALID_METHOD",

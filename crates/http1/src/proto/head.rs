@@ -217,6 +217,16 @@ impl Headers {
 }
 
 /// A parsed request head (Node's `IncomingMessage` for a server).
+///
+/// ```
+/// use netcore_http1::proto::{parse_request, Limits, Version};
+/// let raw = b"PUT /files/a.txt?v=2 HTTP/1.0\r\nHost: example.com\r\nContent-Length: 0\r\n\r\n";
+/// let (len, head) = parse_request(raw, &Limits::default())?.expect("a whole head");
+/// assert_eq!((head.method(), head.target(), head.version()), ("PUT", "/files/a.txt?v=2", Version::Http10));
+/// assert_eq!(head.headers().get("host"), Some(&b"example.com"[..]));
+/// assert_eq!((head.raw().len(), len), (raw.len(), raw.len())); // the head's own bytes
+/// # Ok::<(), netcore_http1::proto::ParseError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestHead {
     method: Span,
@@ -264,6 +274,16 @@ impl RequestHead {
 }
 
 /// A parsed response head (Node's `IncomingMessage` for a client).
+///
+/// ```
+/// use netcore_http1::proto::{parse_response, Limits, Version};
+/// let raw = b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\nnot found";
+/// let (len, head) = parse_response(raw, &Limits::default())?.expect("a whole head");
+/// assert_eq!((head.status(), head.reason(), head.version()), (404, "Not Found", Version::Http11));
+/// assert_eq!(head.headers().get("content-length"), Some(&b"9"[..]));
+/// assert_eq!(&raw[len..], b"not found"); // the body is not part of the head
+/// # Ok::<(), netcore_http1::proto::ParseError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResponseHead {
     status: u16,

@@ -41,6 +41,18 @@ pub const DEFAULT_LEVEL: u8 = 6;
 /// One element of a `Sec-WebSocket-Extensions` list: an extension name and its parameters, in
 /// the order received. Values arrive as tokens or quoted strings; a quoted value is kept
 /// unescaped (RFC 6455 §9.1 requires it to be a token once unescaped).
+///
+/// ```
+/// use netcore_websocket::proto::extension::parse_extensions;
+/// let mut exts = Vec::new();
+/// parse_extensions(b"Permessage-Deflate; server_no_context_takeover; client_max_window_bits=\"12\"", 0, &mut exts)?;
+/// let ext = &exts[0];
+/// assert!(ext.is_permessage_deflate()); // names compare without case
+/// assert_eq!(ext.params().len(), 2);
+/// assert_eq!(ext.param("SERVER_NO_CONTEXT_TAKEOVER").map(|p| p.value()), Some(None)); // bare
+/// assert_eq!(ext.to_string(), "Permessage-Deflate; server_no_context_takeover; client_max_window_bits=12");
+/// # Ok::<(), netcore_websocket::proto::extension::ExtensionSyntaxError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Extension {
     name: String,
@@ -120,6 +132,12 @@ pub enum ExtensionSyntaxKind {
 
 /// A `Sec-WebSocket-Extensions` value that breaks RFC 6455 §9.1: what, and at which byte of the
 /// field value (the `field`-th such field, from 0).
+///
+/// ```
+/// use netcore_websocket::proto::extension::{parse_extensions, ExtensionSyntaxKind};
+/// let err = parse_extensions(b"permessage-deflate; x=", 2, &mut Vec::new()).unwrap_err();
+/// assert_eq!((err.kind, err.field, err.offset), (ExtensionSyntaxKind::ExpectedValue, 2, 22));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ExtensionSyntaxError {
     /// What was wrong.
@@ -365,6 +383,15 @@ impl fmt::Display for WindowBits {
 }
 
 /// Why a permessage-deflate offer was declined or a response refused (RFC 7692 §5, §7.1).
+///
+/// ```
+/// use netcore_websocket::proto::extension::{parse_extensions, DeflateConfig, NegotiationError, WindowBits};
+/// let mut config = DeflateConfig::default();
+/// config.server_max_window_bits = WindowBits::new(10); // the client asks for a small server window
+/// let mut response = Vec::new();
+/// parse_extensions(b"permessage-deflate", 0, &mut response).unwrap(); // the server ignored it
+/// assert_eq!(config.verify_response(&response[0]), Err(NegotiationError::ServerMaxWindowBitsRefused));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum NegotiationError {
@@ -467,6 +494,21 @@ impl RawParams {
 /// What we are willing to do for permessage-deflate, for either role. `Default`: enabled, context
 /// takeover allowed both ways, 15-bit windows, threshold 1024, level 6 (Node `ws`'s defaults;
 /// `ws` enables the extension by default on clients but not on servers: the binding chooses).
+///
+/// ```
+/// use netcore_websocket::proto::extension::{parse_extensions, DeflateConfig, WindowBits};
+/// // A server that keeps no compression state between messages, and small client windows.
+/// let mut server = DeflateConfig::default();
+/// server.server_no_context_takeover = true;
+/// server.client_max_window_bits = WindowBits::new(10);
+/// let mut offer = Vec::new();
+/// DeflateConfig::default().write_offer(&mut offer); // what a default client offers
+/// let mut offers = Vec::new();
+/// parse_extensions(&offer, 0, &mut offers).unwrap();
+/// let agreed = server.accept_offers(&offers).unwrap();
+/// assert!(agreed.server_no_context_takeover);
+/// assert_eq!(agreed.client_max_window_bits, WindowBits::new(10));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct DeflateConfig {
@@ -515,6 +557,17 @@ impl Default for DeflateConfig {
 
 /// The agreed permessage-deflate parameters of one connection: what each side's compressor
 /// must honour. A window of `None` is 15 bits (the parameter was absent).
+///
+/// ```
+/// use netcore_websocket::proto::extension::{DeflateParams, WindowBits};
+/// let mut agreed = DeflateParams::default();
+/// agreed.client_max_window_bits = WindowBits::new(9);
+/// agreed.server_no_context_takeover = true;
+/// let down = agreed.server_to_client(); // what the server's compressor honours
+/// assert!(down.no_context_takeover && down.max_window_bits == WindowBits::MAX);
+/// let up = agreed.client_to_server();
+/// assert!(!up.no_context_takeover && up.max_window_bits.get() == 9);
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct DeflateParams {

@@ -39,6 +39,20 @@ pub const VERSION: &str = "13";
 /// Why a handshake failed: the request's rule broken (the client's fault; the server answers
 /// with [`HandshakeError::status`]), the response's rule broken (the server's fault; the client
 /// fails the connection), or an argument we were given that cannot be written (our fault).
+///
+/// ```
+/// use netcore_http1::proto::{parse_request, Limits};
+/// use netcore_websocket::proto::handshake::{validate_request, HandshakeError};
+/// let raw = b"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+///             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n";
+/// let (_, head) = parse_request(raw, &Limits::default()).unwrap().unwrap();
+/// let err = validate_request(&head).unwrap_err();
+/// assert_eq!((err, err.status(), err.is_local()), (HandshakeError::UnsupportedVersion, 426, false));
+/// let mut answer = Vec::new();
+/// err.write_response(&mut answer); // 426, with the version we speak
+/// assert!(answer.starts_with(b"HTTP/1.1 426 Upgrade Required\r\n"));
+/// assert!(answer.windows(25).any(|w| w == b"Sec-WebSocket-Version: 13"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum HandshakeError {
@@ -198,6 +212,13 @@ impl From<EncodeError> for HandshakeError {
 
 /// A `Sec-WebSocket-Accept` value: base64 of the SHA-1 of the key and the [`GUID`]
 /// (RFC 6455 §4.2.2 item 5.4). 28 ASCII bytes.
+///
+/// ```
+/// use netcore_websocket::proto::handshake::{accept_key, ClientKey};
+/// let key = ClientKey::from_base64(b"dGhlIHNhbXBsZSBub25jZQ==").unwrap();
+/// assert_eq!(key.accept(), accept_key(key.as_str().as_bytes()));
+/// assert_eq!(key.accept().to_string(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AcceptKey([u8; 28]);
 
@@ -314,6 +335,21 @@ impl fmt::Debug for ClientKey {
 // ----- the server side -----
 
 /// A valid upgrade request, as the server sees it: what the client asked for.
+///
+/// ```
+/// use netcore_http1::proto::{parse_request, Limits};
+/// use netcore_websocket::proto::extension::DeflateConfig;
+/// use netcore_websocket::proto::handshake::validate_request;
+/// let raw = b"GET /chat HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+///             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+///             Origin: https://example.com\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n";
+/// let (_, head) = parse_request(raw, &Limits::default()).unwrap().unwrap();
+/// let hs = validate_request(&head).unwrap();
+/// assert_eq!(hs.key().accept().as_str(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+/// assert_eq!((hs.origin(), hs.protocols().len()), (Some("https://example.com"), 0));
+/// assert!(hs.extensions()[0].is_permessage_deflate());
+/// assert!(hs.negotiate_deflate(&DeflateConfig::default()).is_some()); // compression agreed
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientHandshake {
     key: ClientKey,
@@ -524,6 +560,20 @@ pub fn write_reject(
 // ----- the client side -----
 
 /// What the server accepted (RFC 6455 §4.1, client items 5-6).
+///
+/// ```
+/// use netcore_http1::proto::{parse_response, Limits};
+/// use netcore_websocket::proto::extension::DeflateConfig;
+/// use netcore_websocket::proto::handshake::{verify_response, ClientKey};
+/// let key = ClientKey::from_nonce(*b"the sample nonce");
+/// let raw = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+///             Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
+///             Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover\r\n\r\n";
+/// let (_, head) = parse_response(raw, &Limits::default()).unwrap().unwrap();
+/// let accepted = verify_response(&head, &key, &[], Some(&DeflateConfig::default())).unwrap();
+/// assert_eq!(accepted.protocol, None);
+/// assert!(accepted.deflate.is_some_and(|d| d.server_no_context_takeover));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Accepted {
