@@ -25,6 +25,8 @@
 #   UNBOUND [/usr/sbin/unbound, else unbound on PATH]
 #   READY_TIMEOUT [10]  seconds to wait for unbound's `start of service`
 #   CARGO_TARGET_DIR [target]
+#   RESULTS             a file to append machine-readable results to (benches/lib/results.sh);
+#                       `per_cpu` there is per client CPU-second
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -199,3 +201,15 @@ for name in ours node; do
 done
 echo "ours/node queries/s:             $(ratio "${RATE_OF[ours]}" "${RATE_OF[node]}")x (target >= 2x)"
 echo "ours/node per client CPU-second: $(ratio "${PER_CPU[ours]}" "${PER_CPU[node]}")x (target >= 2x)"
+
+# --- machine-readable results (RESULTS) ---------------------------------------------------------
+scenario=resolve4
+result dns "$scenario" - setup "${SECS}s, $INFLIGHT queries in flight, one unbound thread; $pinning" -
+for name in ours node; do
+  result dns "$scenario" "$name" rate "${RATE_OF[$name]}" 'queries/s'
+  result dns "$scenario" "$name" per_cpu "${PER_CPU[$name]}" 'queries / client CPU-s'
+  result dns "$scenario" "$name" client_cpu "${CPU[$name]}" 'client CPU s'
+  result dns "$scenario" "$name" errors "${ERR[$name]}" 'errors'
+  result dns "$scenario" "$name" server_cpu "${SCPU[$name]}" 'unbound CPU s'
+done
+result dns "$scenario" node target 2 x

@@ -53,6 +53,8 @@
 #   FLOOR_CMD [$TARGET/release/http_floor]        the same for "floor" (built when unset)
 #   READY_TIMEOUT [10]  seconds to wait for a server's `listening on` line
 #   CARGO_TARGET_DIR [target, and benches/peers/hyper_hello/target for the peer]
+#   RESULTS             a file to append machine-readable results to (benches/lib/results.sh);
+#                       `floor` is the ceiling there
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -251,5 +253,24 @@ if [[ $SKIP_IDLE == 0 ]]; then
     if ((IDLE_DROPPED[$name] > 0)); then
       echo "warning: $name closed ${IDLE_DROPPED[$name]} idle connections during the measure; its number is not per held connection" >&2
     fi
+  done
+fi
+
+# --- machine-readable results (RESULTS) ---------------------------------------------------------
+for mode in "${MODES[@]}"; do
+  setup="wrk -t1 -c$CONNS -d${SECS}s --latency"
+  [[ $mode == plain ]] || setup+=", $DEPTH requests per write (p99 not measured)"
+  result http "${LABEL[$mode]}" - setup "$setup; $pinning" -
+done
+load_results http "${MODES[*]}" "${LOADED[*]}"
+for k in "${!TARGET_OF[@]}"; do
+  result http "${LABEL[${k%%.*}]}" "${k#*.}" target "${TARGET_OF[$k]}" x
+done
+if [[ $SKIP_IDLE == 0 ]]; then
+  scenario="idle keep-alive"
+  result http "$scenario" - setup "RSS growth from $IDLE_WARM to $CONNS_IDLE held connections, per connection" -
+  for name in "${SERVERS[@]}"; do
+    result http "$scenario" "$name" mem_per_conn "${IDLE_PER[$name]}" 'bytes RSS / conn'
+    result http "$scenario" "$name" dropped "${IDLE_DROPPED[$name]}" 'connections dropped'
   done
 fi

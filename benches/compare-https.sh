@@ -49,6 +49,7 @@
 #   NODE_CMD [node benches/node/https_hello.js]   the same for "node"
 #   READY_TIMEOUT [10]    seconds to wait for a server's `listening on` line
 #   CARGO_TARGET_DIR [target, and benches/peers/https_hyper/target for the peer]
+#   RESULTS               a file to append machine-readable results to (benches/lib/results.sh)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -138,3 +139,14 @@ for mode in "${MODE_LIST[@]}"; do
       "${LABEL[$mode]}:" "$peer" "$rps" "$per" "${TARGET_OF[$peer]}" "$(verdict "$per" "${TARGET_OF[$peer]}")"
   done
 done
+
+# --- machine-readable results (RESULTS) ---------------------------------------------------------
+for mode in "${MODE_LIST[@]}"; do
+  setup="wrk -t1 -c$CONNS -d${SECS}s --latency"
+  [[ $mode == keepalive ]] || setup+=" -H 'Connection: close' (wrk resumes its TLS session)"
+  result https "${LABEL[$mode]}" - setup "$setup; ECDSA P-256; $pinning" -
+  for peer in hyper node; do
+    result https "${LABEL[$mode]}" "$peer" target "${TARGET_OF[$peer]}" x
+  done
+done
+load_results https "${MODE_LIST[*]}" "${SERVERS[*]}"

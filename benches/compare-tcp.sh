@@ -24,6 +24,7 @@
 #   NODE_CMD [node benches/node/net_echo.js]   the same for "node"
 #   READY_TIMEOUT [10]  seconds to wait for a server's `listening on` line
 #   CARGO_TARGET_DIR [target]
+#   RESULTS             a file to append machine-readable results to (benches/lib/results.sh)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -99,3 +100,11 @@ for name in ours node; do
 done
 echo "ours/node throughput:     $(ratio "${GB_S[ours]}" "${GB_S[node]}")x"
 echo "ours/node per CPU-second: $(ratio "${GB_PER_CPU[ours]}" "${GB_PER_CPU[node]}")x"
+
+scenario='echo'
+result tcp "$scenario" - setup "${SECS}s, $CONNS conns, $SIZE-byte writes, window ${WINDOW:-4*size}; $pinning" -
+for name in ours node; do
+  result tcp "$scenario" "$name" rate "${GB_S[$name]}" 'GB/s'
+  result tcp "$scenario" "$name" per_cpu "${GB_PER_CPU[$name]}" 'GB / server CPU-s'
+  result tcp "$scenario" "$name" cpu "${CPU[$name]}" 'server CPU s'
+done

@@ -28,6 +28,7 @@
 #   NODE_CMD [node benches/node/dgram_echo.js]   the same for "node"
 #   READY_TIMEOUT [10]  seconds to wait for a server's `listening on` line
 #   CARGO_TARGET_DIR [target]
+#   RESULTS             a file to append machine-readable results to (benches/lib/results.sh)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -105,3 +106,12 @@ for name in ours node; do
 done
 echo "ours/node datagrams/s:    $(ratio "${RATE_OF[ours]}" "${RATE_OF[node]}")x"
 echo "ours/node per CPU-second: $(ratio "${PER_CPU[ours]}" "${PER_CPU[node]}")x"
+
+scenario='echo'
+result udp "$scenario" - setup "${SECS}s, $SOCKETS sockets, $SIZE-byte datagrams, window $WINDOW; $pinning" -
+for name in ours node; do
+  result udp "$scenario" "$name" rate "${RATE_OF[$name]}" 'datagrams/s'
+  result udp "$scenario" "$name" per_cpu "${PER_CPU[$name]}" 'datagrams / server CPU-s'
+  result udp "$scenario" "$name" cpu "${CPU[$name]}" 'server CPU s'
+  result udp "$scenario" "$name" lost "${LOST_OF[$name]}" 'datagrams lost'
+done

@@ -49,6 +49,7 @@
 #                       --no-audit --no-fund --prefix target/npm ws@8`) when missing
 #   READY_TIMEOUT [10]  seconds to wait for a server's `listening on` line
 #   CARGO_TARGET_DIR [target, and benches/peers/NAME/target for the peers]
+#   RESULTS             a file to append machine-readable results to (benches/lib/results.sh)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -213,5 +214,36 @@ for mode in "${MODE_LIST[@]}"; do
     else
       echo "  large: ours/best peer: n/a (no peer measured a rate)"
     fi
+  fi
+done
+
+# --- machine-readable results (RESULTS) ---------------------------------------------------------
+# Messages for small, MB for large, as the targets above. A target against the best peer is the
+# same target against each: ours/best >= t if and only if ours/peer >= t for every peer.
+for mode in "${MODE_LIST[@]}"; do
+  result ws "${LABEL[$mode]}" - setup "ws_load ${SECS}s, ${CONNS_OF[$mode]} conns x ${SIZE_OF[$mode]}-byte binary messages, ${WINDOW_OF[$mode]} in flight per conn; $pinning" -
+  for name in "${SERVERS[@]}"; do
+    k=$mode.$name
+    if [[ $mode == small ]]; then
+      result ws "${LABEL[$mode]}" "$name" rate "${MSG_S[$k]}" 'msg/s'
+      result ws "${LABEL[$mode]}" "$name" per_cpu "${MSG_PER_CPU[$k]}" 'msg / server CPU-s'
+      result ws "${LABEL[$mode]}" "$name" mb_rate "${MB_S[$k]}" 'MB/s'
+    else
+      result ws "${LABEL[$mode]}" "$name" rate "${MB_S[$k]}" 'MB/s'
+      result ws "${LABEL[$mode]}" "$name" per_cpu "${MB_PER_CPU[$k]}" 'MB / server CPU-s'
+      result ws "${LABEL[$mode]}" "$name" msg_rate "${MSG_S[$k]}" 'msg/s'
+    fi
+    result ws "${LABEL[$mode]}" "$name" cpu "${CPU_OF[$k]}" 'server CPU s'
+    result ws "${LABEL[$mode]}" "$name" client_cpu "${CLIENT_OF[$k]}" 'client CPU s'
+  done
+  if [[ $mode == small ]]; then
+    for peer in "${RUST_PEERS[@]}"; do
+      result ws "${LABEL[$mode]}" "$peer" target 1.0 x
+    done
+    result ws "${LABEL[$mode]}" node target 10 x
+  else
+    for peer in "${PEERS[@]}"; do
+      result ws "${LABEL[$mode]}" "$peer" target 1.2 x
+    done
   fi
 done

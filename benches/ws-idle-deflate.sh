@@ -24,6 +24,7 @@
 #   READY_TIMEOUT [10] seconds to wait for a server's `listening on` line
 #   CONNECT_TIMEOUT [120] seconds to wait for all N echoes
 #   CARGO_TARGET_DIR [target]
+#   RESULTS            a file to append machine-readable results to (benches/lib/results.sh)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -135,3 +136,12 @@ echo "(RSS growth of the server process over the N idle connections, divided by 
 echo " leaves out zlib's native buffers)"
 echo
 printf 'RSS per connection, node/ours: %sx\n' "$(ratio "${RSS[node]}" "${RSS[ours]}")"
+
+# --- machine-readable results (RESULTS) ---------------------------------------------------------
+scenario="idle deflate"
+result ws "$scenario" - setup "$N idle connections with permessage-deflate, one ${SIZE}-byte message each; server RSS growth per connection; $pinning" -
+for name in ours node; do
+  result ws "$scenario" "$name" mem_per_conn "$((RSS[$name] / N))" 'bytes RSS / conn'
+  result ws "$scenario" "$name" compressed "${CMP[$name]}" 'connections compressed'
+  [[ -z ${HEAP[$name]} ]] || result ws "$scenario" "$name" heap_per_conn "$((HEAP[$name] / N))" 'bytes heap / conn'
+done

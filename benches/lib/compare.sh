@@ -1,10 +1,14 @@
+# shellcheck shell=bash
 # Shared by benches/compare-*.sh (sourced, not run): cleanup of every process started, CPU
 # pinning, starting a server and waiting for its `listening on` line, running a pinned load
 # client, wrk runs against servers with their CPU cost and the table of them, CPU and memory
-# accounting from /proc, ratios and verdicts, building a bench peer, and installing a missing
-# Debian tool.
+# accounting from /proc, ratios and verdicts, building a bench peer, installing a missing
+# Debian tool, and (benches/lib/results.sh) machine-readable results when RESULTS is set.
 # The sourcing script sets COMPARE (its name, for messages and the temp directory) first, and
 # READY_TIMEOUT before it starts a server.
+
+# shellcheck source=lib/results.sh
+source benches/lib/results.sh
 
 die() {
   echo "$COMPARE: $*" >&2
@@ -64,8 +68,8 @@ cpu_seconds() {
 # rss_bytes PID: resident set size of a live process (VmRSS of /proc/PID/status, proc(5)), in
 # bytes. Memory the process touched, whichever allocator: kernel socket buffers are not in it.
 rss_bytes() {
-  local key value unit
-  while read -r key value unit; do
+  local key value
+  while read -r key value _; do
     if [[ $key == VmRSS: ]]; then
       echo $((value * 1024))
       return 0
@@ -213,6 +217,26 @@ load_table() {
   done
 }
 
+# load_results LAYER MODES SERVERS: the figures record_load kept, as results (see
+# benches/lib/results.sh) of LAYER, a scenario per word of MODES (named from LABEL), a server per
+# word of SERVERS.
+load_results() {
+  local layer=$1 mode name k
+  local -a modes servers
+  read -r -a modes <<<"$2"
+  read -r -a servers <<<"$3"
+  for mode in "${modes[@]}"; do
+    for name in "${servers[@]}"; do
+      k=$mode.$name
+      result "$layer" "${LABEL[$mode]}" "$name" rate "${RPS_OF[$k]}" 'req/s'
+      result "$layer" "${LABEL[$mode]}" "$name" per_cpu "${PER_CPU[$k]}" 'req / server CPU-s'
+      result "$layer" "${LABEL[$mode]}" "$name" cpu "${CPU_OF[$k]}" 'server CPU s'
+      result "$layer" "${LABEL[$mode]}" "$name" p99_ms "${P99_OF[$k]}" 'ms'
+      result "$layer" "${LABEL[$mode]}" "$name" errors "${ERR_OF[$k]}" 'errors'
+    done
+  done
+}
+
 # verdict RATIO TARGET: `met` or `MISSED` (or n/a) for a ratio against its minimum.
 verdict() {
   awk -v r="$1" -v t="$2" 'BEGIN { if (r !~ /^[0-9.]+$/) print "n/a"; else if (r + 0 >= t) print "met"; else print "MISSED" }'
@@ -247,8 +271,9 @@ require_tool() {
   command -v apt-get >/dev/null 2>&1 || die "$cmd not found and no apt-get: install $pkg by hand"
   echo "$COMPARE: $cmd not found; installing the Debian package $pkg" >&2
   if ! "${as_root[@]}" apt-get install -y "$pkg" >&2; then
-    "${as_root[@]}" apt-get update >&2 && "${as_root[@]}" apt-get install -y "$pkg" >&2 ||
+    if ! "${as_root[@]}" apt-get update >&2 || ! "${as_root[@]}" apt-get install -y "$pkg" >&2; then
       die "could not install $pkg with apt-get (see above); install it by hand"
+    fi
   fi
   command -v "$cmd" >/dev/null 2>&1 || die "$pkg installed but $cmd is still not on PATH"
 }
