@@ -6,6 +6,7 @@
 //! `curl -s localhost:3000/path -d hello`.
 use base64::Engine;
 use bytes::Bytes;
+use netcore_examples::json_string;
 use netcore_http1::proto::Headers;
 use netcore_http1::server::{listen, Handler, Request, Response};
 
@@ -45,11 +46,11 @@ impl Handler for Echo {
         }
         let json = format!(
             "{{\"method\":{},\"url\":{},\"version\":{},\"headers\":{},\"body_base64\":{},\"trailers\":{}}}\n",
-            string(req.method()),
-            string(req.url()),
-            string(req.version().as_str()),
+            json_string(req.method()),
+            json_string(req.url()),
+            json_string(req.version().as_str()),
             array(&pairs(req.headers())),
-            string(&base64::engine::general_purpose::STANDARD.encode(&self.body)),
+            json_string(&base64::engine::general_purpose::STANDARD.encode(&self.body)),
             array(&self.trailers),
         );
         res.set_header("Content-Type", "application/json").ok();
@@ -61,24 +62,9 @@ fn pairs(headers: &Headers) -> Vec<(String, String)> {
     headers.iter().map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v).into_owned())).collect()
 }
 
-/// A JSON string literal.
-fn string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 fn array(pairs: &[(String, String)]) -> String {
-    let items: Vec<String> = pairs.iter().map(|(n, v)| format!("[{},{}]", string(n), string(v))).collect();
+    let items: Vec<String> =
+        pairs.iter().map(|(n, v)| format!("[{},{}]", json_string(n), json_string(v))).collect();
     format!("[{}]", items.join(","))
 }
 

@@ -186,3 +186,24 @@ pub fn tls_client_config(
     };
     Ok(options.build()?)
 }
+
+/// `s` as a JSON string literal (RFC 8259 §7): quotes and backslashes escaped, control
+/// characters as `\u00XX`.
+///
+/// ```
+/// assert_eq!(netcore_examples::json_string("a\"b\\c\n"), r#""a\"b\\c\u000a""#);
+/// ```
+pub fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

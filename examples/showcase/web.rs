@@ -7,6 +7,8 @@ use netcore_dns::Resolver;
 use netcore_http1::server::{Handler, Request, Response, ResponseId, Upgrade};
 use netcore_websocket::server::{Router, ServerOptions};
 
+use netcore_examples::json_string;
+
 use crate::room::{WebMember, MAX_LINE};
 
 /// The page: plain HTML and JavaScript, no build step. `{{TCP_PORT}}` is filled in at start.
@@ -130,24 +132,6 @@ fn dns(lp: &mut EventLoop, resolver: Resolver, res: ResponseId, name: String) {
     });
 }
 
-/// `s` as a JSON string literal.
-fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,10 +143,5 @@ mod tests {
         assert_eq!(query_value("names=x", "name"), None);
         assert_eq!(query_value("name=%zz", "name"), None);
         assert_eq!(query_value("name=%4", "name").as_deref(), Some("%4"));
-    }
-
-    #[test]
-    fn json_strings_are_escaped() {
-        assert_eq!(json_string("a\"b\\c\n"), "\"a\\\"b\\\\c\\u000a\"");
     }
 }

@@ -17,17 +17,12 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use common::{listening, port_of, serve, Pki};
+use common::{listening, port_of, serve, Log, Pki, Recorder};
 use netcore::EventLoop;
-use netcore_http1::client::{
-    AgentChoice, AgentId, AgentOptions, ClientRequest, Error as ClientError, RequestOptions, ResponseHandler,
-};
-use netcore_http1::proto::ResponseHead;
+use netcore_http1::client::{AgentChoice, AgentId, AgentOptions, ClientRequest, RequestOptions};
 use netcore_http1::server::{collect, Request, Response, ServerId};
 use netcore_tcp::{Socket, SocketHandler};
 use netcore_tls::{https, ServerConfig};
-
-type Log = Rc<RefCell<Vec<String>>>;
 
 /// A scratch directory of this test process.
 fn scratch(name: &str) -> PathBuf {
@@ -53,49 +48,6 @@ fn echo_server(lp: &mut EventLoop, config: &ServerConfig) -> (ServerId, u16) {
     });
     let server = https::listen(lp, "127.0.0.1:0", config, echo).unwrap();
     (server, port_of(lp, server))
-}
-
-type Step = Box<dyn FnOnce(&mut ClientRequest<'_>)>;
-
-/// Records a response as `STATUS BODY reused=BOOL`, or `error CODE`; runs `then` at the end.
-struct Recorder {
-    log: Log,
-    status: u16,
-    body: Vec<u8>,
-    then: Option<Step>,
-}
-
-impl Recorder {
-    fn new(log: &Log) -> Recorder {
-        Recorder { log: log.clone(), status: 0, body: Vec::new(), then: None }
-    }
-    fn then(mut self, f: impl FnOnce(&mut ClientRequest<'_>) + 'static) -> Recorder {
-        self.then = Some(Box::new(f));
-        self
-    }
-}
-
-impl ResponseHandler for Recorder {
-    fn on_response(&mut self, _req: &mut ClientRequest<'_>, res: &ResponseHead) {
-        self.status = res.status();
-    }
-    fn on_data(&mut self, _req: &mut ClientRequest<'_>, data: Bytes) {
-        self.body.extend_from_slice(&data);
-    }
-    fn on_end(&mut self, req: &mut ClientRequest<'_>) {
-        let line =
-            format!("{} {} reused={}", self.status, String::from_utf8_lossy(&self.body), req.reused_socket());
-        self.log.borrow_mut().push(line);
-        if let Some(f) = self.then.take() {
-            f(req);
-        }
-    }
-    fn on_error(&mut self, req: &mut ClientRequest<'_>, error: &ClientError) {
-        self.log.borrow_mut().push(format!("error {}", error.code()));
-        if let Some(f) = self.then.take() {
-            f(req);
-        }
-    }
 }
 
 #[test]

@@ -19,16 +19,11 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use common::{port_of, Pki};
+use common::{port_of, Log, Pki, Recorder};
 use netcore::EventLoop;
-use netcore_http1::client::{
-    AgentChoice, AgentOptions, ClientRequest, Error as ClientError, Proxy, RequestOptions, ResponseHandler,
-};
-use netcore_http1::proto::ResponseHead;
+use netcore_http1::client::{AgentChoice, AgentOptions, ClientRequest, Proxy, RequestOptions};
 use netcore_http1::server::{collect, Request, Response, ServerId};
 use netcore_tls::{https, ServerConfig};
-
-type Log = Rc<RefCell<Vec<String>>>;
 
 /// The `CONNECT` heads the proxy read, one string each: the request line, then each field
 /// line, joined by `|`.
@@ -128,49 +123,6 @@ fn echo_server(lp: &mut EventLoop, config: &ServerConfig) -> (ServerId, u16) {
     (server, port_of(lp, server))
 }
 
-type Step = Box<dyn FnOnce(&mut ClientRequest<'_>)>;
-
-/// Records `STATUS BODY reused=BOOL`, or `error CODE status=N: MESSAGE`; runs `then` after.
-struct Recorder {
-    log: Log,
-    status: u16,
-    body: Vec<u8>,
-    then: Option<Step>,
-}
-
-impl Recorder {
-    fn new(log: &Log, then: impl FnOnce(&mut ClientRequest<'_>) + 'static) -> Recorder {
-        Recorder { log: log.clone(), status: 0, body: Vec::new(), then: Some(Box::new(then)) }
-    }
-}
-
-impl ResponseHandler for Recorder {
-    fn on_response(&mut self, _req: &mut ClientRequest<'_>, res: &ResponseHead) {
-        self.status = res.status();
-    }
-    fn on_data(&mut self, _req: &mut ClientRequest<'_>, data: Bytes) {
-        self.body.extend_from_slice(&data);
-    }
-    fn on_end(&mut self, req: &mut ClientRequest<'_>) {
-        let line =
-            format!("{} {} reused={}", self.status, String::from_utf8_lossy(&self.body), req.reused_socket());
-        self.log.borrow_mut().push(line);
-        if let Some(f) = self.then.take() {
-            f(req);
-        }
-    }
-    fn on_error(&mut self, req: &mut ClientRequest<'_>, error: &ClientError) {
-        let status = match error {
-            ClientError::ProxyTunnel { status } => *status,
-            _ => 0,
-        };
-        self.log.borrow_mut().push(format!("error {} status={status}: {error}", error.code()));
-        if let Some(f) = self.then.take() {
-            f(req);
-        }
-    }
-}
-
 #[test]
 fn two_requests_share_one_connect_tunnel_with_tls_to_the_origin() {
     let pki = Pki::new();
@@ -199,12 +151,12 @@ fn two_requests_share_one_connect_tunnel_with_tls_to_the_origin() {
             server.close(lp);
             agent.destroy(lp);
         };
-        let id = https::request(lp, options, Recorder::new(&log2, done)).unwrap();
+        let id = https::request(lp, options, Recorder::new(&log2).then(done)).unwrap();
         id.end(lp, b"through the tunnel");
     };
     let url = format!("https://localhost:{port}/a");
     let options = RequestOptions::from_url(&url).unwrap().proxy(proxy).agent(AgentChoice::Agent(agent));
-    https::get(&mut lp, options, Recorder::new(&log, second)).unwrap();
+    https::get(&mut lp, options, Recorder::new(&log).then(second)).unwrap();
     lp.run().unwrap();
     // Origin-form requests inside TLS to the origin (SNI `localhost`, verified against the test
     // CA); the proxy's credentials never reach the origin.
@@ -244,12 +196,12 @@ fn a_proxy_that_refuses_the_connect_fails_the_request_with_its_status() {
         let url = format!("https://127.0.0.1:{port}/");
         let options = RequestOptions::from_url(&url).unwrap().proxy(proxy).agent(AgentChoice::None);
         let done = move |req: &mut ClientRequest<'_>| server.close(req.lp());
-        https::get_with(lp, options, &config2, Recorder::new(&log2, done)).unwrap();
+        https::get_with(lp, options, &config2, Recorder::new(&log2).then(done)).unwrap();
     };
     // No credentials at all.
     let url = format!("https://127.0.0.1:{port}/");
     let options = RequestOptions::from_url(&url).unwrap().proxy(Proxy::new("127.0.0.1", proxy_port));
-    https::get_with(&mut lp, options, &config, Recorder::new(&log, wrong)).unwrap();
+    https::get_with(&mut lp, options, &config, Recorder::new(&log).then(wrong)).unwrap();
     lp.run().unwrap();
     let refused = "error ERR_PROXY_TUNNEL status=407: CONNECT tunnel failed, response 407 (ERR_PROXY_TUNNEL)";
     assert_eq!(*log.borrow(), [refused, refused]);
@@ -269,7 +221,7 @@ fn an_unreachable_origin_behind_the_proxy_is_a_502() {
     let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let url = format!("https://127.0.0.1:{closed}/");
     let options = RequestOptions::from_url(&url).unwrap().proxy(Proxy::new("127.0.0.1", proxy_port));
-    https::get_with(&mut lp, options, &pki.client_config(), Recorder::new(&log, |_| {})).unwrap();
+    https::get_with(&mut lp, options, &pki.client_config(), Recorder::new(&log).then(|_| {})).unwrap();
     lp.run().unwrap();
     assert_eq!(
         *log.borrow(),

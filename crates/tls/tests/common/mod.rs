@@ -9,7 +9,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use netcore::EventLoop;
+use netcore_http1::client::{ClientRequest, Error as ClientError, ResponseHandler};
+use netcore_http1::proto::ResponseHead;
 use netcore_tcp::{Socket, SocketHandler, SocketId};
 use netcore_tls::{ClientConfig, ClientOptions, Identity, ServerConfig, ServerOptions};
 use rcgen::{
@@ -278,5 +281,56 @@ impl<H: SocketHandler> SocketHandler for StartTls<H> {
     }
     fn on_close(&mut self, lp: &mut EventLoop, id: SocketId, had_error: bool) {
         self.secured.on_close(lp, id, had_error);
+    }
+}
+
+/// A log of what happened, in order.
+pub type Log = std::rc::Rc<std::cell::RefCell<Vec<String>>>;
+
+pub type Step = Box<dyn FnOnce(&mut ClientRequest<'_>)>;
+
+/// Records a response as `STATUS BODY reused=BOOL`, or `error CODE` (with `status=N: MESSAGE`
+/// for a proxy's refusal); runs `then` at the end.
+pub struct Recorder {
+    log: Log,
+    status: u16,
+    body: Vec<u8>,
+    then: Option<Step>,
+}
+
+impl Recorder {
+    pub fn new(log: &Log) -> Recorder {
+        Recorder { log: log.clone(), status: 0, body: Vec::new(), then: None }
+    }
+    pub fn then(mut self, f: impl FnOnce(&mut ClientRequest<'_>) + 'static) -> Recorder {
+        self.then = Some(Box::new(f));
+        self
+    }
+}
+
+impl ResponseHandler for Recorder {
+    fn on_response(&mut self, _req: &mut ClientRequest<'_>, res: &ResponseHead) {
+        self.status = res.status();
+    }
+    fn on_data(&mut self, _req: &mut ClientRequest<'_>, data: Bytes) {
+        self.body.extend_from_slice(&data);
+    }
+    fn on_end(&mut self, req: &mut ClientRequest<'_>) {
+        let line =
+            format!("{} {} reused={}", self.status, String::from_utf8_lossy(&self.body), req.reused_socket());
+        self.log.borrow_mut().push(line);
+        if let Some(f) = self.then.take() {
+            f(req);
+        }
+    }
+    fn on_error(&mut self, req: &mut ClientRequest<'_>, error: &ClientError) {
+        let mut line = format!("error {}", error.code());
+        if let ClientError::ProxyTunnel { status } = error {
+            line.push_str(&format!(" status={status}: {error}"));
+        }
+        self.log.borrow_mut().push(line);
+        if let Some(f) = self.then.take() {
+            f(req);
+        }
     }
 }
