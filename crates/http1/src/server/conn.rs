@@ -318,7 +318,33 @@ fn written_out(lp: &mut EventLoop, conn: HandleId) {
 fn queue_closes(lp: &mut EventLoop, conn: HandleId) {
     let Some(c) = get(lp, conn) else { return };
     if !c.closes.is_empty() && !std::mem::replace(&mut c.closes_queued, true) {
-        lp.next_tick(move |lp| emit_closes(lp, conn));
+        // One loop-wide list and a tick that captures nothing (so boxing it allocates nothing):
+        // a keep-alive request costs no allocation here.
+        let pending = &mut lp.state_or_default::<PendingCloses>().0;
+        pending.push(conn);
+        if pending.len() == 1 {
+            lp.next_tick(emit_pending_closes);
+        }
+    }
+}
+
+/// The connections with `on_response_close` events owed, for the next tick.
+#[derive(Default)]
+struct PendingCloses(Vec<HandleId>);
+
+/// Emits the events owed by every connection in [`PendingCloses`]; the list's storage is kept.
+fn emit_pending_closes(lp: &mut EventLoop) {
+    let Some(pending) = lp.state_mut::<PendingCloses>() else { return };
+    let mut conns = std::mem::take(&mut pending.0);
+    for &conn in &conns {
+        emit_closes(lp, conn);
+    }
+    conns.clear();
+    if let Some(pending) = lp.state_mut::<PendingCloses>() {
+        // Connections queued by the callbacks above have their own tick scheduled; keep them.
+        if pending.0.is_empty() {
+            pending.0 = conns;
+        }
     }
 }
 
@@ -329,13 +355,18 @@ fn emit_closes(lp: &mut EventLoop, conn: HandleId) {
     c.closes_queued = false;
     c.dispatching = true;
     let socket = c.socket;
-    let closes = std::mem::take(&mut c.closes);
-    for (seq, finished) in closes {
+    let mut closes = std::mem::take(&mut c.closes);
+    for &(seq, finished) in &closes {
         let id = ResponseId { conn, socket, seq };
         call(lp, conn, |h, lp| h.on_response_close(lp, id, finished));
     }
     let Some(c) = get(lp, conn) else { return };
     c.dispatching = false;
+    // The list's storage comes back for the next responses (unless the callbacks owed more).
+    if c.closes.is_empty() {
+        closes.clear();
+        c.closes = closes;
+    }
     if !c.detached {
         dispatch(lp, conn);
     }
