@@ -131,17 +131,3 @@ fn dns(lp: &mut EventLoop, resolver: Resolver, res: ResponseId, name: String) {
         });
     });
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_values_are_percent_decoded() {
-        assert_eq!(query_value("name=example.com", "name").as_deref(), Some("example.com"));
-        assert_eq!(query_value("a=1&name=a%2Eb+c", "name").as_deref(), Some("a.b c"));
-        assert_eq!(query_value("names=x", "name"), None);
-        assert_eq!(query_value("name=%zz", "name"), None);
-        assert_eq!(query_value("name=%4", "name").as_deref(), Some("%4"));
-    }
-}

@@ -157,7 +157,8 @@ fn dns_answers_from_lookup_and_from_a_real_server() {
     let server = unbound.addr().to_string();
     let showcase = Showcase::start(&["--dns-server", &server]);
 
-    let (status, body) = get(&showcase.host_port("http"), "/dns?name=www.example.test");
+    // The name percent-encoded, as a browser's form sends it: `www%2Eexample.test`.
+    let (status, body) = get(&showcase.host_port("http"), "/dns?name=www%2Eexample.test");
     assert_eq!(status, "HTTP/1.1 200 OK");
     // getaddrinfo knows nothing of the test zone; the resolver asks unbound.
     assert!(body.starts_with("{\"name\":\"www.example.test\",\"lookup\":{\"error\":\"E"), "{body}");

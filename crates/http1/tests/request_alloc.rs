@@ -54,7 +54,7 @@ fn keep_alive_requests_allocate_only_the_request_heads_storage() {
         tx.send(()).unwrap();
     });
     let deadline = Instant::now() + Duration::from_secs(60);
-    let mut turn = |lp: &mut EventLoop| {
+    let turn = |lp: &mut EventLoop| {
         lp.run_once(Some(Duration::from_millis(10))).unwrap();
         assert!(Instant::now() < deadline, "the client did not finish");
     };
