@@ -353,6 +353,31 @@ fn server_close_finishes_in_flight_requests_and_closes_idle_connections() {
 }
 
 #[test]
+fn server_close_right_after_end_still_sends_that_response() {
+    // Node: a connection whose response is not yet written out is not idle, so `close()` (its
+    // `closeIdleConnections`) leaves it until the response has gone.
+    let s: Served = serve(|lp| {
+        let server = std::rc::Rc::new(std::cell::Cell::new(None));
+        let inner = server.clone();
+        let id = listen(lp, "127.0.0.1:0", move |_: &Request<'_>, res: &mut Response<'_>| {
+            res.end(b"last words");
+            if let Some(s) = inner.get() {
+                netcore_http1::server::ServerId::close(s, res.lp());
+            }
+        })
+        .unwrap();
+        server.set(Some(id));
+        id
+    });
+    let mut c = s.connect();
+    c.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    let all = String::from_utf8(read_until_close(&mut c)).unwrap();
+    assert!(all.starts_with("HTTP/1.1 200 OK\r\n") && all.ends_with("last words"), "{all:?}");
+    drop(c);
+    s.wait_exit();
+}
+
+#[test]
 fn five_thousand_slowloris_connections_neither_starve_others_nor_grow_memory() {
     const SLOW: usize = 5000;
     common::ensure_nofile(4 * SLOW as libc::rlim_t);

@@ -1038,8 +1038,28 @@ fn expired(lp: &mut EventLoop, conn: HandleId) {
 }
 
 /// Whether the connection is between requests (for `close_idle_connections`).
-pub(crate) fn is_idle(lp: &EventLoop, conn: HandleId) -> bool {
-    lp.handle::<Conn>(conn).is_some_and(|c| c.slots.is_empty() && c.reading.is_none() && c.buf.is_empty())
+/// `closeIdleConnections` for one connection: one between requests is closed, at once if
+/// nothing is owed to its socket, else as soon as the last response has gone out (Node counts a
+/// connection idle only once its response has finished).
+pub(crate) fn close_if_idle(lp: &mut EventLoop, conn: HandleId) {
+    let Some(c) = get(lp, conn) else { return };
+    if !(c.slots.is_empty() && c.reading.is_none() && c.buf.is_empty()) {
+        return;
+    }
+    let socket = c.socket;
+    if c.dispatching || !c.out.is_empty() {
+        // The last response is still in `out`: the flush that writes it ends the socket.
+        c.closing = true;
+        schedule_flush(lp, conn);
+    } else if socket.writable_length(lp) > 0 {
+        // Written, not yet taken by the kernel: FIN after it.
+        if let Some(c) = get(lp, conn) {
+            c.detached = true;
+        }
+        socket.end(lp);
+    } else {
+        socket.destroy(lp);
+    }
 }
 
 /// The connection's socket.
