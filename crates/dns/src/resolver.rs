@@ -654,6 +654,38 @@ macro_rules! typed {
 }
 
 /// A mail exchange (`resolveMx`).
+///
+/// ```
+/// use netcore_dns::{proto::{Name, RData}, Resolver, ResolverOptions};
+/// # use netcore_dns::proto::{Message, Record};
+/// # // A one-shot DNS server on loopback that answers with `rdata`.
+/// # fn serve(rdata: RData) -> std::io::Result<std::net::SocketAddr> {
+/// #     let socket = std::net::UdpSocket::bind("127.0.0.1:0")?;
+/// #     let addr = socket.local_addr()?;
+/// #     std::thread::spawn(move || {
+/// #         let mut buf = [0; 1500];
+/// #         let (n, peer) = socket.recv_from(&mut buf).unwrap();
+/// #         let query = Message::decode(&buf[..n]).unwrap();
+/// #         let mut response = Message::response_to(&query);
+/// #         response.answers.push(Record::new(query.questions[0].name.clone(), 60, rdata));
+/// #         socket.send_to(&response.encode_to_vec().unwrap(), peer).unwrap();
+/// #     });
+/// #     Ok(addr)
+/// # }
+///
+/// let exchange = Name::from_ascii("mx.example.test")?;
+/// let server = serve(RData::Mx { preference: 10, exchange })?;
+/// let mut options = ResolverOptions::default();
+/// options.servers = Some(vec![server]);
+/// options.search = Some(Vec::new());
+/// let mut lp = netcore::EventLoop::new()?;
+/// Resolver::new(&mut lp, options).resolve_mx(&mut lp, "example.test", |_lp, result| {
+///     let (mx, ttl) = &result.unwrap()[0];
+///     assert_eq!((mx.priority, mx.exchange.as_str(), *ttl), (10, "mx.example.test", 60));
+/// });
+/// lp.run()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mx {
     /// Lower is preferred.
@@ -663,6 +695,39 @@ pub struct Mx {
 }
 
 /// A service location (`resolveSrv`).
+///
+/// ```
+/// use netcore_dns::{proto::{Name, RData}, Resolver, ResolverOptions};
+/// # use netcore_dns::proto::{Message, Record};
+/// # // A one-shot DNS server on loopback that answers with `rdata`.
+/// # fn serve(rdata: RData) -> std::io::Result<std::net::SocketAddr> {
+/// #     let socket = std::net::UdpSocket::bind("127.0.0.1:0")?;
+/// #     let addr = socket.local_addr()?;
+/// #     std::thread::spawn(move || {
+/// #         let mut buf = [0; 1500];
+/// #         let (n, peer) = socket.recv_from(&mut buf).unwrap();
+/// #         let query = Message::decode(&buf[..n]).unwrap();
+/// #         let mut response = Message::response_to(&query);
+/// #         response.answers.push(Record::new(query.questions[0].name.clone(), 60, rdata));
+/// #         socket.send_to(&response.encode_to_vec().unwrap(), peer).unwrap();
+/// #     });
+/// #     Ok(addr)
+/// # }
+///
+/// let target = Name::from_ascii("sip.example.test")?;
+/// let server = serve(RData::Srv { priority: 1, weight: 5, port: 5060, target })?;
+/// let mut options = ResolverOptions::default();
+/// options.servers = Some(vec![server]);
+/// options.search = Some(Vec::new());
+/// let mut lp = netcore::EventLoop::new()?;
+/// Resolver::new(&mut lp, options).resolve_srv(&mut lp, "example.test", |_lp, result| {
+///     let (srv, _ttl) = &result.unwrap()[0];
+///     assert_eq!((srv.priority, srv.weight, srv.port), (1, 5, 5060));
+///     assert_eq!(srv.name, "sip.example.test");
+/// });
+/// lp.run()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Srv {
     /// Lower is tried first.
@@ -676,6 +741,40 @@ pub struct Srv {
 }
 
 /// A zone's start of authority (`resolveSoa`).
+///
+/// ```
+/// use netcore_dns::{proto::{Name, RData}, Resolver, ResolverOptions};
+/// # use netcore_dns::proto::{Message, Record};
+/// # // A one-shot DNS server on loopback that answers with `rdata`.
+/// # fn serve(rdata: RData) -> std::io::Result<std::net::SocketAddr> {
+/// #     let socket = std::net::UdpSocket::bind("127.0.0.1:0")?;
+/// #     let addr = socket.local_addr()?;
+/// #     std::thread::spawn(move || {
+/// #         let mut buf = [0; 1500];
+/// #         let (n, peer) = socket.recv_from(&mut buf).unwrap();
+/// #         let query = Message::decode(&buf[..n]).unwrap();
+/// #         let mut response = Message::response_to(&query);
+/// #         response.answers.push(Record::new(query.questions[0].name.clone(), 60, rdata));
+/// #         socket.send_to(&response.encode_to_vec().unwrap(), peer).unwrap();
+/// #     });
+/// #     Ok(addr)
+/// # }
+///
+/// let (mname, rname) = (Name::from_ascii("ns1.example.test")?, Name::from_ascii("admin.example.test")?);
+/// let soa = RData::Soa { mname, rname, serial: 2024, refresh: 3600, retry: 600, expire: 86400, minimum: 300 };
+/// let server = serve(soa)?;
+/// let mut options = ResolverOptions::default();
+/// options.servers = Some(vec![server]);
+/// options.search = Some(Vec::new());
+/// let mut lp = netcore::EventLoop::new()?;
+/// Resolver::new(&mut lp, options).resolve_soa(&mut lp, "example.test", |_lp, result| {
+///     let (soa, _ttl) = &result.unwrap()[0];
+///     assert_eq!((soa.nsname.as_str(), soa.hostmaster.as_str()), ("ns1.example.test", "admin.example.test"));
+///     assert_eq!((soa.serial, soa.minttl), (2024, 300));
+/// });
+/// lp.run()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Soa {
     /// The primary server.
@@ -695,6 +794,39 @@ pub struct Soa {
 }
 
 /// A certification authority authorisation (`resolveCaa`).
+///
+/// ```
+/// use netcore_dns::{proto::{Name, RData}, Resolver, ResolverOptions};
+/// # use netcore_dns::proto::{Message, Record};
+/// # // A one-shot DNS server on loopback that answers with `rdata`.
+/// # fn serve(rdata: RData) -> std::io::Result<std::net::SocketAddr> {
+/// #     let socket = std::net::UdpSocket::bind("127.0.0.1:0")?;
+/// #     let addr = socket.local_addr()?;
+/// #     std::thread::spawn(move || {
+/// #         let mut buf = [0; 1500];
+/// #         let (n, peer) = socket.recv_from(&mut buf).unwrap();
+/// #         let query = Message::decode(&buf[..n]).unwrap();
+/// #         let mut response = Message::response_to(&query);
+/// #         response.answers.push(Record::new(query.questions[0].name.clone(), 60, rdata));
+/// #         socket.send_to(&response.encode_to_vec().unwrap(), peer).unwrap();
+/// #     });
+/// #     Ok(addr)
+/// # }
+///
+/// let caa = RData::Caa { flags: 128, tag: b"issue".to_vec(), value: b"ca.example.net".to_vec() };
+/// let server = serve(caa)?;
+/// let mut options = ResolverOptions::default();
+/// options.servers = Some(vec![server]);
+/// options.search = Some(Vec::new());
+/// let mut lp = netcore::EventLoop::new()?;
+/// Resolver::new(&mut lp, options).resolve_caa(&mut lp, "example.test", |_lp, result| {
+///     let (caa, _ttl) = &result.unwrap()[0];
+///     assert!(caa.critical);
+///     assert_eq!((caa.tag.as_str(), caa.value.as_str()), ("issue", "ca.example.net"));
+/// });
+/// lp.run()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caa {
     /// The issuer-critical flag (bit 128 of the flags).
@@ -706,6 +838,41 @@ pub struct Caa {
 }
 
 /// A naming authority pointer (`resolveNaptr`).
+///
+/// ```
+/// use netcore_dns::{proto::{Name, RData}, Resolver, ResolverOptions};
+/// # use netcore_dns::proto::{Message, Record};
+/// # // A one-shot DNS server on loopback that answers with `rdata`.
+/// # fn serve(rdata: RData) -> std::io::Result<std::net::SocketAddr> {
+/// #     let socket = std::net::UdpSocket::bind("127.0.0.1:0")?;
+/// #     let addr = socket.local_addr()?;
+/// #     std::thread::spawn(move || {
+/// #         let mut buf = [0; 1500];
+/// #         let (n, peer) = socket.recv_from(&mut buf).unwrap();
+/// #         let query = Message::decode(&buf[..n]).unwrap();
+/// #         let mut response = Message::response_to(&query);
+/// #         response.answers.push(Record::new(query.questions[0].name.clone(), 60, rdata));
+/// #         socket.send_to(&response.encode_to_vec().unwrap(), peer).unwrap();
+/// #     });
+/// #     Ok(addr)
+/// # }
+///
+/// let server = serve(RData::Naptr {
+///     order: 100, preference: 10, flags: b"U".to_vec(), services: b"E2U+sip".to_vec(),
+///     regexp: b"!^.*$!sip:info@example.test!".to_vec(), replacement: Name::from_ascii(".")?,
+/// })?;
+/// let mut options = ResolverOptions::default();
+/// options.servers = Some(vec![server]);
+/// options.search = Some(Vec::new());
+/// let mut lp = netcore::EventLoop::new()?;
+/// Resolver::new(&mut lp, options).resolve_naptr(&mut lp, "example.test", |_lp, result| {
+///     let (naptr, _ttl) = &result.unwrap()[0];
+///     assert_eq!((naptr.order, naptr.preference), (100, 10));
+///     assert_eq!((naptr.flags.as_str(), naptr.service.as_str()), ("U", "E2U+sip"));
+/// });
+/// lp.run()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Naptr {
     /// Processing order.

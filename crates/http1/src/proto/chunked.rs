@@ -95,6 +95,20 @@ fn hex_value(b: u8) -> Option<u64> {
 // ---------------------------------------------------------------------------------------------
 
 /// What [`ChunkedDecoder::decode`] found in its input.
+///
+/// ```
+/// use netcore_http1::proto::{ChunkEvent, ChunkedDecoder, Limits};
+/// let input = b"5\r\nhello\r\n0\r\nDigest: x\r\n\r\nNEXT";
+/// let mut dec = ChunkedDecoder::new(Limits::default());
+/// let (n, event) = dec.decode(input)?;
+/// assert_eq!(event, Some(ChunkEvent::Data(3..8))); // input[3..8] == b"hello"
+/// let (m, event) = dec.decode(&input[n..])?;
+/// assert_eq!(event, Some(ChunkEvent::Trailers(b"Digest: x\r\n\r\n".to_vec())));
+/// let (k, event) = dec.decode(&input[n + m..])?;
+/// assert_eq!(event, Some(ChunkEvent::End));
+/// assert_eq!(&input[n + m + k..], b"NEXT"); // the next message's bytes
+/// # Ok::<(), netcore_http1::proto::ParseError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChunkEvent {
     /// Body data: this range of the slice passed to `decode` (never empty). Slice the caller's

@@ -19,6 +19,20 @@ use super::head::{self, Headers, RequestHead, ResponseHead};
 use super::limits::Limits;
 
 /// What the current message's head said about its framing and the connection.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use netcore_http1::proto::{BodyKind, Limits, RequestDecoder};
+/// let mut dec = RequestDecoder::new(Limits::default());
+/// let mut buf = BytesMut::from(
+///     &b"PUT /f HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n"[..],
+/// );
+/// dec.decode(&mut buf)?; // the head
+/// let info = dec.info().unwrap();
+/// assert_eq!(info.body, BodyKind::Length(3));
+/// assert!(info.keep_alive && info.expects_continue && !info.upgrade);
+/// # Ok::<(), netcore_http1::proto::ParseError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MessageInfo {
     /// How the body is delimited.
@@ -384,6 +398,22 @@ impl RequestDecoder {
 
     /// After [`RequestEvent::Upgrade`] for an upgrade the server does not accept: go on parsing
     /// HTTP (the request was an ordinary one after all).
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use netcore_http1::proto::{Limits, RequestDecoder, RequestEvent};
+    /// let mut dec = RequestDecoder::new(Limits::default());
+    /// let mut buf = BytesMut::from(
+    ///     &b"GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n\
+    ///        GET /next HTTP/1.1\r\nHost: a\r\n\r\n"[..],
+    /// );
+    /// assert!(matches!(dec.decode(&mut buf)?, Some(RequestEvent::Head(_))));
+    /// assert_eq!(dec.decode(&mut buf)?, Some(RequestEvent::End));
+    /// assert_eq!(dec.decode(&mut buf)?, Some(RequestEvent::Upgrade));
+    /// dec.decline_upgrade(); // no h2c here: the next bytes are HTTP/1.1 again
+    /// assert!(matches!(dec.decode(&mut buf)?, Some(RequestEvent::Head(h)) if h.target() == "/next"));
+    /// # Ok::<(), netcore_http1::proto::ParseError>(())
+    /// ```
     pub fn decline_upgrade(&mut self) {
         if matches!(self.body.state, State::Upgraded) {
             let keep = self.info.is_some_and(|i| i.keep_alive);
@@ -392,6 +422,18 @@ impl RequestDecoder {
     }
 
     /// The peer closed the connection: fine between requests, an error inside one.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use netcore_http1::proto::{ErrorKind, Limits, RequestDecoder};
+    /// let mut dec = RequestDecoder::new(Limits::default());
+    /// assert_eq!(dec.decode_eof(), Ok(())); // closed between requests: fine
+    /// let mut buf = BytesMut::from(&b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc"[..]);
+    /// while dec.decode(&mut buf)?.is_some() {} // the head and 3 of the 10 body bytes
+    /// let err = dec.decode_eof().unwrap_err();
+    /// assert_eq!(err.kind, ErrorKind::UnexpectedEof);
+    /// # Ok::<(), netcore_http1::proto::ParseError>(())
+    /// ```
     pub fn decode_eof(&mut self) -> Result<(), ParseError> {
         match &self.body.state {
             State::Failed(e) => Err(*e),
@@ -500,6 +542,18 @@ impl ResponseDecoder {
 
     /// The server closed the connection: ends a read-until-close body, is an error inside any
     /// other body.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use netcore_http1::proto::{Limits, ResponseDecoder, ResponseEvent};
+    /// let mut dec = ResponseDecoder::new(Limits::default());
+    /// dec.expect("GET");
+    /// let mut buf = BytesMut::from(&b"HTTP/1.0 200 OK\r\n\r\nall of it"[..]); // no length: until close
+    /// assert!(matches!(dec.decode(&mut buf)?, Some(ResponseEvent::Head(_))));
+    /// assert_eq!(dec.decode(&mut buf)?, Some(ResponseEvent::Data("all of it".into())));
+    /// assert_eq!(dec.decode_eof()?, Some(ResponseEvent::End)); // the close ends the body
+    /// # Ok::<(), netcore_http1::proto::ParseError>(())
+    /// ```
     pub fn decode_eof(&mut self) -> Result<Option<ResponseEvent>, ParseError> {
         match &self.body.state {
             State::Failed(e) => Err(*e),

@@ -25,6 +25,20 @@ use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How the body that follows a head is delimited (RFC 9112 §6).
+///
+/// ```
+/// use netcore_http1::proto::encode::{write_request_head, write_response_head, BodyLength};
+/// let mut out = Vec::new();
+/// write_response_head(&mut out, 1, 200, None, &[], BodyLength::Chunked, None, None)?;
+/// assert_eq!(out, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+/// out.clear();
+/// write_response_head(&mut out, 1, 200, None, &[], BodyLength::UntilClose, None, None)?;
+/// assert_eq!(out, b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+/// out.clear();
+/// write_request_head(&mut out, "POST", "/up", 1, &[("Host", b"a")], BodyLength::Known(3))?;
+/// assert_eq!(out, b"POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n");
+/// # Ok::<(), netcore_http1::proto::encode::EncodeError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BodyLength {
     /// Exactly this many bytes follow: `Content-Length: N` is written unless the caller set it.
@@ -44,6 +58,20 @@ pub enum BodyLength {
 }
 
 /// Why a head could not be written: which argument broke which rule. The caller's fault, always.
+///
+/// ```
+/// use netcore_http1::proto::encode::{write_request_head, write_response_head, BodyLength, EncodeError};
+/// let mut out = b"kept".to_vec();
+/// let split: &[(&str, &[u8])] = &[("X-Ok", b"1"), ("Location", b"/a\r\nSet-Cookie: x=1")];
+/// let err = write_response_head(&mut out, 1, 302, None, split, BodyLength::None, None, None).unwrap_err();
+/// assert_eq!(err, EncodeError::InvalidHeaderValue { index: 1 });
+/// assert_eq!(out, b"kept"); // nothing was written
+/// let lying: &[(&str, &[u8])] = &[("Content-Length", b"9")];
+/// let err = write_response_head(&mut out, 1, 200, None, lying, BodyLength::Known(5), None, None).unwrap_err();
+/// assert_eq!(err, EncodeError::ContentLengthMismatch { index: 0 });
+/// let err = write_request_head(&mut out, "GET", "/", 1, &[], BodyLength::None).unwrap_err();
+/// assert_eq!((err, err.to_string().as_str()), (EncodeError::MissingHost, "http/1.1 request without a host header"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EncodeError {

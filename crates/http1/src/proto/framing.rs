@@ -6,6 +6,17 @@ use super::limits::Limits;
 use super::syntax::{is_token, trim_ows};
 
 /// How a message body is delimited (RFC 9112 §6.3).
+///
+/// ```
+/// use netcore_http1::proto::{parse_response, response_body, BodyKind, Limits};
+/// let limits = Limits::default();
+/// let (_, head) = parse_response(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", &limits)?.unwrap();
+/// assert_eq!(response_body(&head, "GET", &limits)?, BodyKind::Chunked);
+/// assert_eq!(response_body(&head, "HEAD", &limits)?, BodyKind::Empty); // HEAD: never a body
+/// let (_, head) = parse_response(b"HTTP/1.0 200 OK\r\n\r\n", &limits)?.unwrap();
+/// assert_eq!(response_body(&head, "GET", &limits)?, BodyKind::UntilClose);
+/// # Ok::<(), netcore_http1::proto::ParseError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyKind {
     /// No body at all.

@@ -10,6 +10,15 @@ use super::limits::Limits;
 use super::syntax::{is_host, is_tchar, trim_ows};
 
 /// The protocol version of a message.
+///
+/// ```
+/// use netcore_http1::proto::{parse_request, Limits, Version};
+/// let (_, head) = parse_request(b"GET / HTTP/1.0\r\n\r\n", &Limits::default())?.unwrap();
+/// assert_eq!(head.version(), Version::Http10);
+/// assert_eq!(head.version().as_str(), "1.0"); // Node's `req.httpVersion`
+/// assert!(Version::Http10 < Version::Http11);
+/// # Ok::<(), netcore_http1::proto::ParseError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Version {
     /// HTTP/1.0

@@ -31,6 +31,41 @@ where
 }
 
 /// See [`collect`].
+///
+/// ```
+/// # use std::io::{Read, Write};
+/// # use netcore::EventLoop;
+/// # use netcore_http1::server::ServerId;
+/// # // Sends `request` from a plain socket, runs the loop to its end, returns the raw response.
+/// # fn exchange(lp: &mut EventLoop, server: ServerId, request: &str) -> std::io::Result<String> {
+/// #     let mut client = std::net::TcpStream::connect(server.address(lp).unwrap().to_string())?;
+/// #     client.write_all(request.as_bytes())?;
+/// #     client.shutdown(std::net::Shutdown::Write)?; // the server answers, then closes
+/// #     lp.run()?;
+/// #     let mut response = String::new();
+/// #     client.read_to_string(&mut response)?;
+/// #     Ok(response)
+/// # }
+/// # // What the handlers call when done: `ServerId::close`, the id kept in the loop's state.
+/// # fn close_server(lp: &mut EventLoop) {
+/// #     let server = *lp.state::<ServerId>().unwrap();
+/// #     server.close(lp);
+/// # }
+/// use bytes::Bytes;
+/// use netcore_http1::server::{collect, listen, Request, Response};
+///
+/// let mut lp = EventLoop::new()?;
+/// let echo = collect(1024, |_: &Request<'_>, body: Bytes, res: &mut Response<'_>| {
+///     close_server(res.lp());
+///     res.end(&body); // the whole body, its chunks joined
+/// });
+/// let server = listen(&mut lp, "127.0.0.1:0", echo)?;
+/// lp.set_state(server);
+/// let chunked = "5\r\nhello\r\n7\r\n, world\r\n0\r\n\r\n";
+/// let request = format!("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n{chunked}");
+/// assert!(exchange(&mut lp, server, &request)?.ends_with("\r\n\r\nhello, world"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Collect<F> {
     f: F,

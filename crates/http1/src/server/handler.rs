@@ -163,6 +163,48 @@ where
 
 /// The server's own events, and the maker of each connection's [`Handler`] (Node's `connection`,
 /// `listening`, `close`). Any `Handler + Clone` is one: each connection gets a clone.
+///
+/// ```
+/// # use std::io::{Read, Write};
+/// # use netcore::EventLoop;
+/// # use netcore_http1::server::ServerId;
+/// # // Sends `request` from a plain socket, runs the loop to its end, returns the raw response.
+/// # fn exchange(lp: &mut EventLoop, server: ServerId, request: &str) -> std::io::Result<String> {
+/// #     let mut client = std::net::TcpStream::connect(server.address(lp).unwrap().to_string())?;
+/// #     client.write_all(request.as_bytes())?;
+/// #     client.shutdown(std::net::Shutdown::Write)?; // the server answers, then closes
+/// #     lp.run()?;
+/// #     let mut response = String::new();
+/// #     client.read_to_string(&mut response)?;
+/// #     Ok(response)
+/// # }
+/// # // What the handlers call when done: `ServerId::close`, the id kept in the loop's state.
+/// # fn close_server(lp: &mut EventLoop) {
+/// #     let server = *lp.state::<ServerId>().unwrap();
+/// #     server.close(lp);
+/// # }
+/// use netcore_http1::server::{listen, Request, Response, ServerHandler};
+/// use netcore_tcp::Socket;
+///
+/// struct Numbered(u32); // numbers its connections
+/// impl ServerHandler for Numbered {
+///     type Connection = Box<dyn FnMut(&Request<'_>, &mut Response<'_>)>;
+///     fn on_connection(&mut self, _socket: &mut Socket<'_>) -> Self::Connection {
+///         self.0 += 1;
+///         let n = self.0;
+///         Box::new(move |_: &Request<'_>, res: &mut Response<'_>| {
+///             close_server(res.lp());
+///             res.end(format!("connection {n}").as_bytes());
+///         })
+///     }
+/// }
+/// let mut lp = EventLoop::new()?;
+/// let server = listen(&mut lp, "127.0.0.1:0", Numbered(0))?;
+/// lp.set_state(server);
+/// let response = exchange(&mut lp, server, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")?;
+/// assert!(response.ends_with("connection 1"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait ServerHandler: 'static {
     /// The handler type of connections.
     type Connection: Handler;

@@ -8,6 +8,43 @@ use crate::proto::encode::{is_field_name, is_field_value};
 /// A header name or value a response refused (RFC 9110 §5.1, §5.5): a name that is not a
 /// token, or a value with CR, LF, NUL or another control character other than HTAB. Node throws
 /// `ERR_INVALID_HTTP_TOKEN` / `ERR_INVALID_CHAR` for the same.
+///
+/// ```
+/// # use std::io::{Read, Write};
+/// # use netcore::EventLoop;
+/// # use netcore_http1::server::ServerId;
+/// # // Sends `request` from a plain socket, runs the loop to its end, returns the raw response.
+/// # fn exchange(lp: &mut EventLoop, server: ServerId, request: &str) -> std::io::Result<String> {
+/// #     let mut client = std::net::TcpStream::connect(server.address(lp).unwrap().to_string())?;
+/// #     client.write_all(request.as_bytes())?;
+/// #     client.shutdown(std::net::Shutdown::Write)?; // the server answers, then closes
+/// #     lp.run()?;
+/// #     let mut response = String::new();
+/// #     client.read_to_string(&mut response)?;
+/// #     Ok(response)
+/// # }
+/// # // What the handlers call when done: `ServerId::close`, the id kept in the loop's state.
+/// # fn close_server(lp: &mut EventLoop) {
+/// #     let server = *lp.state::<ServerId>().unwrap();
+/// #     server.close(lp);
+/// # }
+/// use netcore_http1::server::{listen, HeaderError, Request, Response};
+///
+/// let mut lp = EventLoop::new()?;
+/// let server = listen(&mut lp, "127.0.0.1:0", |_: &Request<'_>, res: &mut Response<'_>| {
+///     assert_eq!(res.set_header("Bad Name", "x"), Err(HeaderError::InvalidName));
+///     let split = res.set_header("Location", "/a\r\nSet-Cookie: x=1").unwrap_err();
+///     assert_eq!((split, split.code()), (HeaderError::InvalidValue, "ERR_INVALID_CHAR"));
+///     res.flush_headers();
+///     assert_eq!(res.set_header("X-Late", "1"), Err(HeaderError::HeadersSent));
+///     close_server(res.lp());
+///     res.end(b"");
+/// })?;
+/// lp.set_state(server);
+/// let response = exchange(&mut lp, server, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")?;
+/// assert!(!response.contains("Set-Cookie") && !response.contains("X-Late"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum HeaderError {

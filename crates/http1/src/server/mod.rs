@@ -52,6 +52,43 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
 pub const DEFAULT_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A server's settings, with Node's defaults.
+///
+/// ```
+/// # use std::io::{Read, Write};
+/// # use netcore::EventLoop;
+/// # use netcore_http1::server::ServerId;
+/// # // Sends `request` from a plain socket, runs the loop to its end, returns the raw response.
+/// # fn exchange(lp: &mut EventLoop, server: ServerId, request: &str) -> std::io::Result<String> {
+/// #     let mut client = std::net::TcpStream::connect(server.address(lp).unwrap().to_string())?;
+/// #     client.write_all(request.as_bytes())?;
+/// #     client.shutdown(std::net::Shutdown::Write)?; // the server answers, then closes
+/// #     lp.run()?;
+/// #     let mut response = String::new();
+/// #     client.read_to_string(&mut response)?;
+/// #     Ok(response)
+/// # }
+/// # // What the handlers call when done: `ServerId::close`, the id kept in the loop's state.
+/// # fn close_server(lp: &mut EventLoop) {
+/// #     let server = *lp.state::<ServerId>().unwrap();
+/// #     server.close(lp);
+/// # }
+/// use std::time::Duration;
+/// use netcore_http1::server::{listen_with, Request, Response, ServerOptions};
+///
+/// let mut options = ServerOptions::default();
+/// options.keep_alive_timeout = Duration::from_secs(2); // Node's `server.keepAliveTimeout = 2000`
+/// let mut lp = EventLoop::new()?;
+/// let server = listen_with(&mut lp, "127.0.0.1:0", options, |req: &Request<'_>, res: &mut Response<'_>| {
+///     if req.id().index() == 1 {
+///         close_server(res.lp());
+///     }
+///     res.end(b"ok");
+/// })?;
+/// lp.set_state(server);
+/// let response = exchange(&mut lp, server, &"GET / HTTP/1.1\r\nHost: a\r\n\r\n".repeat(2))?;
+/// assert!(response.contains("Keep-Alive: timeout=2\r\n"), "{response}"); // on the first
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ServerOptions {
@@ -123,6 +160,42 @@ fn server_state(lp: &mut EventLoop, server: HandleId) -> Option<&mut Server> {
 }
 
 /// Names an HTTP server on its loop.
+///
+/// ```
+/// # use std::io::{Read, Write};
+/// # use netcore::EventLoop;
+/// # use netcore_http1::server::ServerId;
+/// # // Sends `request` from a plain socket, runs the loop to its end, returns the raw response.
+/// # fn exchange(lp: &mut EventLoop, server: ServerId, request: &str) -> std::io::Result<String> {
+/// #     let mut client = std::net::TcpStream::connect(server.address(lp).unwrap().to_string())?;
+/// #     client.write_all(request.as_bytes())?;
+/// #     client.shutdown(std::net::Shutdown::Write)?; // the server answers, then closes
+/// #     lp.run()?;
+/// #     let mut response = String::new();
+/// #     client.read_to_string(&mut response)?;
+/// #     Ok(response)
+/// # }
+/// # // What the handlers call when done: `ServerId::close`, the id kept in the loop's state.
+/// # fn close_server(lp: &mut EventLoop) {
+/// #     let server = *lp.state::<ServerId>().unwrap();
+/// #     server.close(lp);
+/// # }
+/// use netcore_http1::server::{listen, Request, Response};
+///
+/// let mut lp = EventLoop::new()?;
+/// let server = listen(&mut lp, "127.0.0.1:0", |_: &Request<'_>, res: &mut Response<'_>| {
+///     let server = *res.lp().state::<ServerId>().unwrap();
+///     assert_eq!(server.connection_count(res.lp()), 1);
+///     server.close(res.lp()); // stop listening; this busy connection ends after its response
+///     res.end(b"bye");
+/// })?;
+/// lp.set_state(server); // where the handler finds it
+/// assert_ne!(server.address(&lp).unwrap().port(), Some(0)); // the port the OS chose
+/// let response = exchange(&mut lp, server, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")?;
+/// assert!(response.starts_with("HTTP/1.1 200 OK\r\n") && response.ends_with("bye"), "{response:?}");
+/// assert_eq!(server.address(&lp), None); // closed, and gone from the loop
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ServerId(HandleId);
 
@@ -253,18 +326,85 @@ impl ServerId {
     }
 
     /// Closes every connection that is between requests (`server.closeIdleConnections()`).
+    ///
+    /// ```
+    /// # use std::io::{Read, Write};
+    /// # use netcore::EventLoop;
+    /// # use netcore_http1::server::ServerId;
+    /// # // Sends `request` from a plain socket, runs the loop to its end, returns the raw response.
+    /// # fn exchange(lp: &mut EventLoop, server: ServerId, request: &str) -> std::io::Result<String> {
+    /// #     let mut client = std::net::TcpStream::connect(server.address(lp).unwrap().to_string())?;
+    /// #     client.write_all(request.as_bytes())?;
+    /// #     client.shutdown(std::net::Shutdown::Write)?; // the server answers, then closes
+    /// #     lp.run()?;
+    /// #     let mut response = String::new();
+    /// #     client.read_to_string(&mut response)?;
+    /// #     Ok(response)
+    /// # }
+    /// # // What the handlers call when done: `ServerId::close`, the id kept in the loop's state.
+    /// # fn close_server(lp: &mut EventLoop) {
+    /// #     let server = *lp.state::<ServerId>().unwrap();
+    /// #     server.close(lp);
+    /// # }
+    /// use netcore_http1::server::{listen, Request, Response};
+    ///
+    /// let mut lp = EventLoop::new()?;
+    /// let server = listen(&mut lp, "127.0.0.1:0", |_: &Request<'_>, res: &mut Response<'_>| {
+    ///     let server = *res.lp().state::<ServerId>().unwrap();
+    ///     server.close_idle_connections(res.lp()); // the silent client's, not this busy one
+    ///     server.close(res.lp());
+    ///     res.end(b"ok");
+    /// })?;
+    /// lp.set_state(server);
+    /// let mut silent = std::net::TcpStream::connect(server.address(&lp).unwrap().to_string())?;
+    /// let response = exchange(&mut lp, server, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")?;
+    /// assert!(response.ends_with("ok"));
+    /// let mut nothing = String::new();
+    /// silent.read_to_string(&mut nothing)?; // closed without a word
+    /// assert_eq!(nothing, "");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn close_idle_connections(self, lp: &mut EventLoop) {
         let conns = lp.handle::<Server>(self.0).map(|s| s.conns.clone()).unwrap_or_default();
         for c in conns {
-            if conn::is_idle(lp, c) {
-                if let Some(socket) = conn::socket_of(lp, c) {
-                    socket.destroy(lp);
-                }
-            }
+            conn::close_if_idle(lp, c);
         }
     }
 
     /// Closes every connection at once (`server.closeAllConnections()`).
+    ///
+    /// ```
+    /// # use std::io::{Read, Write};
+    /// # use netcore::EventLoop;
+    /// # use netcore_http1::server::ServerId;
+    /// # // Sends `request` from a plain socket, runs the loop to its end, returns the raw response.
+    /// # fn exchange(lp: &mut EventLoop, server: ServerId, request: &str) -> std::io::Result<String> {
+    /// #     let mut client = std::net::TcpStream::connect(server.address(lp).unwrap().to_string())?;
+    /// #     client.write_all(request.as_bytes())?;
+    /// #     client.shutdown(std::net::Shutdown::Write)?; // the server answers, then closes
+    /// #     lp.run()?;
+    /// #     let mut response = String::new();
+    /// #     client.read_to_string(&mut response)?;
+    /// #     Ok(response)
+    /// # }
+    /// # // What the handlers call when done: `ServerId::close`, the id kept in the loop's state.
+    /// # fn close_server(lp: &mut EventLoop) {
+    /// #     let server = *lp.state::<ServerId>().unwrap();
+    /// #     server.close(lp);
+    /// # }
+    /// use netcore_http1::server::{listen, Request, Response};
+    ///
+    /// let mut lp = EventLoop::new()?;
+    /// let server = listen(&mut lp, "127.0.0.1:0", |_: &Request<'_>, res: &mut Response<'_>| {
+    ///     let server = *res.lp().state::<ServerId>().unwrap();
+    ///     server.close(res.lp()); // stop listening...
+    ///     server.close_all_connections(res.lp()); // ...and drop even this request, unanswered
+    /// })?;
+    /// lp.set_state(server);
+    /// let response = exchange(&mut lp, server, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")?;
+    /// assert_eq!(response, "");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn close_all_connections(self, lp: &mut EventLoop) {
         let conns = lp.handle::<Server>(self.0).map(|s| s.conns.clone()).unwrap_or_default();
         for c in conns {
@@ -275,6 +415,35 @@ impl ServerId {
     }
 
     /// Lets the loop end while the server listens (`server.unref()`).
+    ///
+    /// ```
+    /// # use std::io::{Read, Write};
+    /// # use netcore::EventLoop;
+    /// # use netcore_http1::server::ServerId;
+    /// # // Sends `request` from a plain socket, runs the loop to its end, returns the raw response.
+    /// # fn exchange(lp: &mut EventLoop, server: ServerId, request: &str) -> std::io::Result<String> {
+    /// #     let mut client = std::net::TcpStream::connect(server.address(lp).unwrap().to_string())?;
+    /// #     client.write_all(request.as_bytes())?;
+    /// #     client.shutdown(std::net::Shutdown::Write)?; // the server answers, then closes
+    /// #     lp.run()?;
+    /// #     let mut response = String::new();
+    /// #     client.read_to_string(&mut response)?;
+    /// #     Ok(response)
+    /// # }
+    /// # // What the handlers call when done: `ServerId::close`, the id kept in the loop's state.
+    /// # fn close_server(lp: &mut EventLoop) {
+    /// #     let server = *lp.state::<ServerId>().unwrap();
+    /// #     server.close(lp);
+    /// # }
+    /// use netcore_http1::server::{listen, Request, Response};
+    ///
+    /// let mut lp = EventLoop::new()?;
+    /// let server = listen(&mut lp, "127.0.0.1:0", |_: &Request<'_>, res: &mut Response<'_>| res.end(b""))?;
+    /// server.unref(&mut lp);
+    /// lp.run()?; // returns at once: a listening server alone does not keep the loop alive
+    /// assert!(server.address(&lp).is_some()); // still listening
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn unref(self, lp: &mut EventLoop) {
         if let Some(t) = lp.handle::<Server>(self.0).and_then(|s| s.tcp) {
             t.unref(lp);

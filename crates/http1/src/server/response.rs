@@ -193,18 +193,125 @@ impl ResponseId {
 
     /// Sets the status; the head goes out with the first `write`, `end` or `flush_headers`
     /// (`res.writeHead`).
+    ///
+    /// ```
+    /// # use std::io::{Read, Write};
+    /// # use netcore::EventLoop;
+    /// # use netcore_http1::server::ServerId;
+    /// # // Sends `request` from a plain socket, runs the loop to its end, returns the raw response.
+    /// # fn exchange(lp: &mut EventLoop, server: ServerId, request: &str) -> std::io::Result<String> {
+    /// #     let mut client = std::net::TcpStream::connect(server.address(lp).unwrap().to_string())?;
+    /// #     client.write_all(request.as_bytes())?;
+    /// #     client.shutdown(std::net::Shutdown::Write)?; // the server answers, then closes
+    /// #     lp.run()?;
+    /// #     let mut response = String::new();
+    /// #     client.read_to_string(&mut response)?;
+    /// #     Ok(response)
+    /// # }
+    /// # // What the handlers call when done: `ServerId::close`, the id kept in the loop's state.
+    /// # fn close_server(lp: &mut EventLoop) {
+    /// #     let server = *lp.state::<ServerId>().unwrap();
+    /// #     server.close(lp);
+    /// # }
+    /// use std::time::Duration;
+    /// use netcore_http1::server::{listen, Request, Response};
+    ///
+    /// let mut lp = EventLoop::new()?;
+    /// let server = listen(&mut lp, "127.0.0.1:0", |_: &Request<'_>, res: &mut Response<'_>| {
+    ///     let id = res.id(); // answer later, from a timer
+    ///     res.lp().set_timeout(Duration::from_millis(1), move |lp| {
+    ///         id.write_head(lp, 201);
+    ///         close_server(lp);
+    ///         id.end(lp, b"made");
+    ///     });
+    /// })?;
+    /// lp.set_state(server);
+    /// let response = exchange(&mut lp, server, "POST /things HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n")?;
+    /// assert!(response.starts_with("HTTP/1.1 201 Created\r\n") && response.ends_with("\r\n\r\nmade"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn write_head(self, lp: &mut EventLoop, status: u16) {
         self.set_status(lp, status);
     }
 
     /// Sends the head now, before any body (`res.flushHeaders`); the body is then chunked (or,
     /// for HTTP/1.0, delimited by closing the connection) unless a `Content-Length` was set.
+    ///
+    /// ```
+    /// # use std::io::{Read, Write};
+    /// # use netcore::EventLoop;
+    /// # use netcore_http1::server::ServerId;
+    /// # // Sends `request` from a plain socket, runs the loop to its end, returns the raw response.
+    /// # fn exchange(lp: &mut EventLoop, server: ServerId, request: &str) -> std::io::Result<String> {
+    /// #     let mut client = std::net::TcpStream::connect(server.address(lp).unwrap().to_string())?;
+    /// #     client.write_all(request.as_bytes())?;
+    /// #     client.shutdown(std::net::Shutdown::Write)?; // the server answers, then closes
+    /// #     lp.run()?;
+    /// #     let mut response = String::new();
+    /// #     client.read_to_string(&mut response)?;
+    /// #     Ok(response)
+    /// # }
+    /// # // What the handlers call when done: `ServerId::close`, the id kept in the loop's state.
+    /// # fn close_server(lp: &mut EventLoop) {
+    /// #     let server = *lp.state::<ServerId>().unwrap();
+    /// #     server.close(lp);
+    /// # }
+    /// use netcore_http1::server::{listen, Request, Response};
+    ///
+    /// let mut lp = EventLoop::new()?;
+    /// let server = listen(&mut lp, "127.0.0.1:0", |_: &Request<'_>, res: &mut Response<'_>| {
+    ///     let id = res.id();
+    ///     id.flush_headers(res.lp()); // the body's length is not known yet: chunked
+    ///     assert!(id.headers_sent(res.lp()));
+    ///     close_server(res.lp());
+    ///     id.end(res.lp(), b"late");
+    /// })?;
+    /// lp.set_state(server);
+    /// let response = exchange(&mut lp, server, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")?;
+    /// assert!(response.contains("Transfer-Encoding: chunked\r\n"));
+    /// assert!(response.ends_with("\r\n\r\n4\r\nlate\r\n0\r\n\r\n"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn flush_headers(self, lp: &mut EventLoop) {
         conn::write_body(lp, self, &[], false);
     }
 
     /// Writes a piece of the body (`res.write`). Returns false once the connection's queue is
     /// past its high-water mark: wait for [`Handler::on_drain`](super::Handler::on_drain).
+    ///
+    /// ```
+    /// # use std::io::{Read, Write};
+    /// # use netcore::EventLoop;
+    /// # use netcore_http1::server::ServerId;
+    /// # // Sends `request` from a plain socket, runs the loop to its end, returns the raw response.
+    /// # fn exchange(lp: &mut EventLoop, server: ServerId, request: &str) -> std::io::Result<String> {
+    /// #     let mut client = std::net::TcpStream::connect(server.address(lp).unwrap().to_string())?;
+    /// #     client.write_all(request.as_bytes())?;
+    /// #     client.shutdown(std::net::Shutdown::Write)?; // the server answers, then closes
+    /// #     lp.run()?;
+    /// #     let mut response = String::new();
+    /// #     client.read_to_string(&mut response)?;
+    /// #     Ok(response)
+    /// # }
+    /// # // What the handlers call when done: `ServerId::close`, the id kept in the loop's state.
+    /// # fn close_server(lp: &mut EventLoop) {
+    /// #     let server = *lp.state::<ServerId>().unwrap();
+    /// #     server.close(lp);
+    /// # }
+    /// use netcore_http1::server::{listen, Request, Response};
+    ///
+    /// let mut lp = EventLoop::new()?;
+    /// let server = listen(&mut lp, "127.0.0.1:0", |_: &Request<'_>, res: &mut Response<'_>| {
+    ///     let id = res.id();
+    ///     assert!(id.write(res.lp(), b"hello, ")); // true: far below the high-water mark
+    ///     close_server(res.lp());
+    ///     id.end(res.lp(), b"world");
+    /// })?;
+    /// lp.set_state(server);
+    /// let response = exchange(&mut lp, server, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")?;
+    /// assert!(response.ends_with("\r\n\r\n7\r\nhello, \r\n5\r\nworld\r\n0\r\n\r\n")); // chunked
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn write(self, lp: &mut EventLoop, data: &[u8]) -> bool {
         conn::write_body(lp, self, data, false)
     }
@@ -217,6 +324,42 @@ impl ResponseId {
 
     /// Trailer fields to send after a chunked body (`res.addTrailers`); ignored for a body with
     /// a `Content-Length` (there is nowhere to put them), as in Node.
+    ///
+    /// ```
+    /// # use std::io::{Read, Write};
+    /// # use netcore::EventLoop;
+    /// # use netcore_http1::server::ServerId;
+    /// # // Sends `request` from a plain socket, runs the loop to its end, returns the raw response.
+    /// # fn exchange(lp: &mut EventLoop, server: ServerId, request: &str) -> std::io::Result<String> {
+    /// #     let mut client = std::net::TcpStream::connect(server.address(lp).unwrap().to_string())?;
+    /// #     client.write_all(request.as_bytes())?;
+    /// #     client.shutdown(std::net::Shutdown::Write)?; // the server answers, then closes
+    /// #     lp.run()?;
+    /// #     let mut response = String::new();
+    /// #     client.read_to_string(&mut response)?;
+    /// #     Ok(response)
+    /// # }
+    /// # // What the handlers call when done: `ServerId::close`, the id kept in the loop's state.
+    /// # fn close_server(lp: &mut EventLoop) {
+    /// #     let server = *lp.state::<ServerId>().unwrap();
+    /// #     server.close(lp);
+    /// # }
+    /// use netcore_http1::server::{listen, Request, Response};
+    ///
+    /// let mut lp = EventLoop::new()?;
+    /// let server = listen(&mut lp, "127.0.0.1:0", |_: &Request<'_>, res: &mut Response<'_>| {
+    ///     let id = res.id();
+    ///     id.set_header(res.lp(), "Trailer", "Digest").unwrap();
+    ///     id.write(res.lp(), b"data"); // chunked: there is room for trailers
+    ///     id.add_trailers(res.lp(), &[("Digest", b"sha-256=abc")]).unwrap();
+    ///     close_server(res.lp());
+    ///     id.end(res.lp(), b"");
+    /// })?;
+    /// lp.set_state(server);
+    /// let response = exchange(&mut lp, server, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")?;
+    /// assert!(response.ends_with("4\r\ndata\r\n0\r\nDigest: sha-256=abc\r\n\r\n"), "{response}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn add_trailers(self, lp: &mut EventLoop, trailers: &[(&str, &[u8])]) -> Result<(), HeaderError> {
         conn::with_slot(lp, self, |s| {
             let list = s.trailers.get_or_insert_with(Default::default);
@@ -226,11 +369,91 @@ impl ResponseId {
     }
 
     /// Sends `100 Continue` (`res.writeContinue`): the client may send the body.
+    ///
+    /// ```
+    /// # use std::io::{Read, Write};
+    /// # use netcore::EventLoop;
+    /// # use netcore_http1::server::ServerId;
+    /// # // Sends `request` from a plain socket, runs the loop to its end, returns the raw response.
+    /// # fn exchange(lp: &mut EventLoop, server: ServerId, request: &str) -> std::io::Result<String> {
+    /// #     let mut client = std::net::TcpStream::connect(server.address(lp).unwrap().to_string())?;
+    /// #     client.write_all(request.as_bytes())?;
+    /// #     client.shutdown(std::net::Shutdown::Write)?; // the server answers, then closes
+    /// #     lp.run()?;
+    /// #     let mut response = String::new();
+    /// #     client.read_to_string(&mut response)?;
+    /// #     Ok(response)
+    /// # }
+    /// # // What the handlers call when done: `ServerId::close`, the id kept in the loop's state.
+    /// # fn close_server(lp: &mut EventLoop) {
+    /// #     let server = *lp.state::<ServerId>().unwrap();
+    /// #     server.close(lp);
+    /// # }
+    /// use netcore_http1::server::{Handler, Request, Response};
+    ///
+    /// #[derive(Clone)]
+    /// struct Upload;
+    /// impl Handler for Upload {
+    ///     fn on_request(&mut self, _: &Request<'_>, _: &mut Response<'_>) {}
+    ///     fn on_check_continue(&mut self, _: &Request<'_>, res: &mut Response<'_>) {
+    ///         res.id().write_continue(res.lp()); // go ahead (or answer 417 instead)
+    ///     }
+    ///     fn on_end(&mut self, _: &Request<'_>, res: &mut Response<'_>) {
+    ///         close_server(res.lp());
+    ///         res.end(b"stored");
+    ///     }
+    /// }
+    /// let mut lp = EventLoop::new()?;
+    /// let server = netcore_http1::server::listen(&mut lp, "127.0.0.1:0", Upload)?;
+    /// lp.set_state(server);
+    /// let request = "PUT /f HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi";
+    /// let response = exchange(&mut lp, server, request)?;
+    /// assert!(response.starts_with("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"), "{response}");
+    /// assert!(response.ends_with("stored"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn write_continue(self, lp: &mut EventLoop) {
         conn::write_interim(lp, self, 100, &[]);
     }
 
     /// Sends `103 Early Hints` with these fields, typically `Link` (`res.writeEarlyHints`).
+    ///
+    /// ```
+    /// # use std::io::{Read, Write};
+    /// # use netcore::EventLoop;
+    /// # use netcore_http1::server::ServerId;
+    /// # // Sends `request` from a plain socket, runs the loop to its end, returns the raw response.
+    /// # fn exchange(lp: &mut EventLoop, server: ServerId, request: &str) -> std::io::Result<String> {
+    /// #     let mut client = std::net::TcpStream::connect(server.address(lp).unwrap().to_string())?;
+    /// #     client.write_all(request.as_bytes())?;
+    /// #     client.shutdown(std::net::Shutdown::Write)?; // the server answers, then closes
+    /// #     lp.run()?;
+    /// #     let mut response = String::new();
+    /// #     client.read_to_string(&mut response)?;
+    /// #     Ok(response)
+    /// # }
+    /// # // What the handlers call when done: `ServerId::close`, the id kept in the loop's state.
+    /// # fn close_server(lp: &mut EventLoop) {
+    /// #     let server = *lp.state::<ServerId>().unwrap();
+    /// #     server.close(lp);
+    /// # }
+    /// use netcore_http1::server::{listen, HeaderError, Request, Response};
+    ///
+    /// let mut lp = EventLoop::new()?;
+    /// let server = listen(&mut lp, "127.0.0.1:0", |_: &Request<'_>, res: &mut Response<'_>| {
+    ///     let id = res.id();
+    ///     id.write_early_hints(res.lp(), &[("Link", b"</style.css>; rel=preload; as=style")]).unwrap();
+    ///     let bad = id.write_early_hints(res.lp(), &[("Link", b"a\r\nb")]);
+    ///     assert_eq!(bad, Err(HeaderError::InvalidValue)); // and nothing sent
+    ///     close_server(res.lp());
+    ///     id.end(res.lp(), b"page");
+    /// })?;
+    /// lp.set_state(server);
+    /// let response = exchange(&mut lp, server, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")?;
+    /// let hints = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n\r\n";
+    /// assert!(response.starts_with(hints) && response.contains("\r\n\r\nHTTP/1.1 200 OK\r\n"), "{response}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn write_early_hints(self, lp: &mut EventLoop, headers: &[(&str, &[u8])]) -> Result<(), HeaderError> {
         for (name, value) in headers {
             super::headers::check_name(name)?;

@@ -9,6 +9,54 @@ use crate::proto::RequestHead;
 
 /// What [`Handler::on_upgrade`](super::Handler::on_upgrade) gets: answer on [`socket`](Self::socket)
 /// yourself and give it to its new protocol with [`accept`](Self::accept).
+///
+/// ```
+/// # use std::io::{Read, Write};
+/// # use netcore::EventLoop;
+/// # use netcore_http1::server::ServerId;
+/// # // Sends `request` from a plain socket, runs the loop to its end, returns the raw response.
+/// # fn exchange(lp: &mut EventLoop, server: ServerId, request: &str) -> std::io::Result<String> {
+/// #     let mut client = std::net::TcpStream::connect(server.address(lp).unwrap().to_string())?;
+/// #     client.write_all(request.as_bytes())?;
+/// #     client.shutdown(std::net::Shutdown::Write)?; // then the upgraded socket can end
+/// #     lp.run()?;
+/// #     let mut response = String::new();
+/// #     client.read_to_string(&mut response)?;
+/// #     Ok(response)
+/// # }
+/// # // What the handlers call when done: `ServerId::close`, the id kept in the loop's state.
+/// # fn close_server(lp: &mut EventLoop) {
+/// #     let server = *lp.state::<ServerId>().unwrap();
+/// #     server.close(lp);
+/// # }
+/// use netcore_http1::server::{listen, Handler, Request, Response, Upgrade};
+/// use netcore_tcp::{on_data, Socket};
+///
+/// #[derive(Clone)]
+/// struct Shout; // a toy protocol: answers its first bytes in capitals, then ends
+/// impl Handler for Shout {
+///     fn on_request(&mut self, _: &Request<'_>, res: &mut Response<'_>) {
+///         res.set_status(426);
+///         res.end(b"");
+///     }
+///     fn on_upgrade(&mut self, up: &mut Upgrade<'_>) -> bool {
+///         assert_eq!(up.head().headers().get("upgrade"), Some(&b"shout"[..]));
+///         let (socket, rest) = (up.socket(), up.take_rest());
+///         socket.write(up.lp(), b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: shout\r\n\r\n");
+///         socket.end_with(up.lp(), &rest.to_ascii_uppercase());
+///         let taken = up.accept(on_data(|_: &mut Socket<'_>, _: &[u8]| {}));
+///         close_server(up.lp());
+///         taken
+///     }
+/// }
+/// let mut lp = EventLoop::new()?;
+/// let server = listen(&mut lp, "127.0.0.1:0", Shout)?;
+/// lp.set_state(server);
+/// let request = "GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: shout\r\n\r\nhello";
+/// let response = exchange(&mut lp, server, request)?;
+/// assert!(response.starts_with("HTTP/1.1 101 Switching Protocols\r\n") && response.ends_with("\r\n\r\nHELLO"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Upgrade<'a> {
     pub(crate) lp: &'a mut EventLoop,
     pub(crate) conn: HandleId,

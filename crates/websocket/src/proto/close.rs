@@ -37,6 +37,18 @@ pub const TLS_HANDSHAKE_FAILED: u16 = 1015;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CloseCode(u16);
 
+/// The codes a Close frame may carry, by name (RFC 6455 §7.4.1 and the IANA registry); the
+/// codes that are only ever reported are the plain `u16` constants of this module.
+///
+/// ```
+/// use netcore_websocket::proto::close::{CloseCode, ABNORMAL_CLOSURE, NO_STATUS_RECEIVED};
+/// assert_eq!(CloseCode::NORMAL.get(), 1000);
+/// assert_eq!(u16::from(CloseCode::TOO_BIG), 1009);
+/// assert_eq!(CloseCode::TRY_AGAIN_LATER.to_string(), "1013");
+/// // The reporting-only codes cannot become a `CloseCode`: they are never sent.
+/// assert_eq!(CloseCode::new(NO_STATUS_RECEIVED), None);
+/// assert_eq!(CloseCode::new(ABNORMAL_CLOSURE), None);
+/// ```
 impl CloseCode {
     /// 1000: the purpose of the connection is fulfilled.
     pub const NORMAL: CloseCode = CloseCode(1000);

@@ -73,6 +73,17 @@ const INFLATE_STEP: usize = 64 * 1024;
 const MIN_INFLATE_STEP: usize = 256;
 
 /// Why compressing or inflating failed. Final: the compressor or inflater keeps returning it.
+///
+/// ```
+/// use netcore_websocket::proto::deflate::{DeflateError, Inflater};
+/// use netcore_websocket::proto::extension::DirectionParams;
+/// let mut inflater = Inflater::new(DirectionParams::default(), 1 << 20);
+/// let mut out = Vec::new();
+/// let err = inflater.inflate(&[0xff, 0xff, 0xff], &mut out).unwrap_err(); // block type 3: reserved
+/// assert_eq!((err, err.close_code()), (DeflateError::InvalidData, 1007));
+/// let hello = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+/// assert_eq!(inflater.inflate(&hello, &mut out), Err(err)); // final: it stays failed
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeflateError {
@@ -141,6 +152,21 @@ fn compressor_flags(params: DirectionParams, level: u8) -> u32 {
 /// A compressor's memory: miniz's whole deflate state (see the module docs for its size). Made
 /// by [`Compressor`] on first use; taken out and given back with [`Compressor::detach_state`]
 /// and [`Compressor::attach_state`] to share a pool between connections.
+///
+/// ```
+/// use netcore_websocket::proto::deflate::{Compressor, CompressorState};
+/// use netcore_websocket::proto::extension::DirectionParams;
+/// let params = DirectionParams { no_context_takeover: true, ..Default::default() };
+/// let mut pool = vec![CompressorState::new(params, 6)]; // shared by many connections
+/// let mut compressor = Compressor::new(params, 6);
+/// assert!(compressor.attach_state(pool.pop().unwrap()).is_none()); // taken
+/// let mut out = Vec::new();
+/// compressor.compress(b"Hello", &mut out)?;
+/// assert_eq!(out, [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
+/// pool.extend(compressor.detach_state()); // back to the pool between messages
+/// assert!(!compressor.has_state() && pool.len() == 1);
+/// # Ok::<(), netcore_websocket::proto::deflate::DeflateError>(())
+/// ```
 pub struct CompressorState {
     inner: Box<CompressorOxide>,
     /// No history: fresh, or a full flush ended the last message. A state that is not clean
@@ -323,6 +349,21 @@ impl Compressor {
 /// An inflater's memory: miniz's inflate state with its 32 KiB window (see the module docs).
 /// Made by [`Inflater`] on first use; taken out and given back with
 /// [`Inflater::detach_state`] and [`Inflater::attach_state`].
+///
+/// ```
+/// use netcore_websocket::proto::deflate::{Inflater, InflaterState};
+/// use netcore_websocket::proto::extension::DirectionParams;
+/// let params = DirectionParams { no_context_takeover: true, ..Default::default() };
+/// let mut pool = vec![InflaterState::new()]; // shared by many connections
+/// let mut inflater = Inflater::new(params, 1 << 20);
+/// assert!(inflater.attach_state(pool.pop().unwrap()).is_none()); // taken
+/// let mut out = Vec::new();
+/// inflater.inflate(&[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00], &mut out)?;
+/// assert_eq!(out, b"Hello");
+/// pool.extend(inflater.detach_state()); // back to the pool between messages
+/// assert!(!inflater.has_state() && pool.len() == 1);
+/// # Ok::<(), netcore_websocket::proto::deflate::DeflateError>(())
+/// ```
 pub struct InflaterState {
     inner: Box<InflateState>,
 }

@@ -29,6 +29,15 @@ pub const MAX_CONTROL_PAYLOAD: usize = 125;
 
 /// A frame's opcode (RFC 6455 §5.2, §11.8). The reserved values 3–7 and 11–15 are not
 /// representable: decoding them is [`Error::ReservedOpcode`].
+///
+/// ```
+/// use netcore_websocket::proto::{FrameHeader, Opcode};
+/// assert_eq!(Opcode::Pong.as_u8(), 0xa);
+/// assert!(Opcode::Close.is_control() && !Opcode::Continuation.is_control());
+/// let (header, _) = FrameHeader::decode(b"\x89\x00")?.expect("complete"); // an empty Ping
+/// assert_eq!(header.opcode, Opcode::Ping);
+/// # Ok::<(), netcore_websocket::proto::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Opcode {
     /// 0x0: the next fragment of a Text or Binary message.

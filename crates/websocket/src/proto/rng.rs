@@ -7,6 +7,16 @@
 
 /// The generator behind masking and handshake keys: [`netcore::rng::Rng`] (wyrand), with the
 /// shapes the protocol wants.
+///
+/// ```
+/// use netcore_websocket::proto::MaskRng;
+/// let mut rng = MaskRng::new(42); // seeded for a reproducible test; `from_entropy()` otherwise
+/// let (a, b) = (rng.mask(), rng.mask());
+/// assert_ne!(a, b); // a fresh masking key per frame
+/// let mut nonce = [0u8; 16];
+/// rng.fill(&mut nonce); // a handshake key's nonce
+/// assert_ne!(nonce, [0; 16]);
+/// ```
 #[derive(Debug, Clone)]
 pub struct MaskRng(netcore::rng::Rng);
 

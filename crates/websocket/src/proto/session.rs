@@ -59,6 +59,17 @@ pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 100 * 1024 * 1024;
 pub const DEFAULT_MAX_FRAGMENTS: usize = 1 << 17;
 
 /// Which end of the connection this session is: it decides the masking direction (§5.1).
+///
+/// ```
+/// use netcore_websocket::proto::{Config, MaskRng, Role, Session};
+/// let mut out = Vec::new();
+/// Session::new(Role::Server, Config::default(), MaskRng::new(1)).send_text("hi", &mut out)?;
+/// assert_eq!(out, b"\x81\x02hi"); // a server sends unmasked frames
+/// out.clear();
+/// Session::new(Role::Client, Config::default(), MaskRng::new(1)).send_text("hi", &mut out)?;
+/// assert_eq!((out[1] & 0x80, out.len()), (0x80, 2 + 4 + 2)); // a client masks: the MASK bit and a key
+/// # Ok::<(), netcore_websocket::proto::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
     /// Accepted the connection: receives masked frames, sends unmasked ones.
@@ -110,6 +121,19 @@ impl Default for Config {
 }
 
 /// The type of a data message (§5.6).
+///
+/// ```
+/// use bytes::BytesMut;
+/// use netcore_websocket::proto::{Config, Event, MaskRng, MessageKind, Role, Session};
+/// let mut client = Session::new(Role::Client, Config::default(), MaskRng::new(1));
+/// let mut server = Session::new(Role::Server, Config::default(), MaskRng::new(2));
+/// let mut wire = Vec::new();
+/// client.send(MessageKind::Binary, &[0, 1, 2], &mut wire)?;
+/// assert_eq!(wire[0], 0x82); // FIN, opcode 0x2
+/// let event = server.receive(&mut BytesMut::from(&wire[..]))?;
+/// assert_eq!(event, Some(Event::Message { data: vec![0, 1, 2].into(), text: false, compressed: false }));
+/// # Ok::<(), netcore_websocket::proto::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MessageKind {
     /// UTF-8 text (opcode 0x1).
@@ -128,6 +152,20 @@ impl MessageKind {
 }
 
 /// What [`Session::receive`] decoded.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use netcore_websocket::proto::{Config, Event, MaskRng, Role, Session};
+/// let mut client = Session::new(Role::Client, Config::default(), MaskRng::new(1));
+/// let mut server = Session::new(Role::Server, Config::default(), MaskRng::new(2));
+/// let mut wire = Vec::new();
+/// client.ping(b"1", &mut wire)?;
+/// let Some(Event::Ping(payload)) = server.receive(&mut BytesMut::from(&wire[..]))? else { panic!("a ping") };
+/// let mut reply = Vec::new();
+/// server.pong(&payload, &mut reply)?; // answering is the caller's job
+/// assert_eq!(client.receive(&mut BytesMut::from(&reply[..]))?, Some(Event::Pong("1".into())));
+/// # Ok::<(), netcore_websocket::proto::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// A complete data message (§5.6).
@@ -158,6 +196,18 @@ pub enum Event {
 }
 
 /// Where the closing handshake stands (§7.1).
+///
+/// ```
+/// use bytes::BytesMut;
+/// use netcore_websocket::proto::{CloseCode, Config, MaskRng, Role, Session, State};
+/// let mut server = Session::new(Role::Server, Config::default(), MaskRng::new(1));
+/// assert_eq!(server.state(), State::Open);
+/// // An unmasked frame from a client breaks RFC 6455 §5.1: the session fails, for good.
+/// let err = server.receive(&mut BytesMut::from(&b"\x81\x02hi"[..])).unwrap_err();
+/// assert_eq!(server.state(), State::Failed);
+/// assert_eq!(server.receive(&mut BytesMut::new()), Err(err));
+/// assert_eq!(err.close_code(), CloseCode::PROTOCOL_ERROR); // what to send before dropping it
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum State {
     /// Neither side has sent a Close.
