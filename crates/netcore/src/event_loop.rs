@@ -31,6 +31,19 @@ const WAKER_TOKEN: Token = Token(usize::MAX);
 /// Identifies a handle (a socket, a listener, anything registered with the loop).
 ///
 /// Ids are generational: once the handle is closed its id never refers to another handle.
+///
+/// ```
+/// let mut lp = netcore::EventLoop::new()?;
+/// let first = lp.insert_handle("state", |_, _, _| {});
+/// assert_eq!(lp.handle::<&str>(first), Some(&"state"));
+/// lp.remove_handle(first);
+/// // The slot is reused, the id is not: the old id finds nothing.
+/// let second = lp.insert_handle(7u32, |_, _, _| {});
+/// assert_ne!(first, second);
+/// assert!(lp.handle::<&str>(first).is_none() && !lp.contains_handle(first));
+/// lp.remove_handle(second);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct HandleId(pub(crate) Key);
 
@@ -42,6 +55,19 @@ impl HandleId {
 }
 
 /// Identifies a timer made by [`EventLoop::set_timeout`] or [`EventLoop::set_interval`].
+///
+/// ```
+/// use std::time::Duration;
+/// let mut lp = netcore::EventLoop::new()?;
+/// let never = lp.set_timeout(Duration::from_secs(60), |_| unreachable!("cleared"));
+/// assert!(lp.is_timer_active(never));
+/// lp.set_timeout(Duration::from_millis(1), move |lp| {
+///     assert!(lp.clear_timer(never)); // `clearTimeout`: the loop then has nothing left
+/// });
+/// lp.run()?;
+/// assert!(!lp.is_timer_active(never));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TimerId(TimerKey);
 

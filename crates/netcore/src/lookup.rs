@@ -17,6 +17,16 @@ use crate::cache::ExpiringCache;
 use crate::EventLoop;
 
 /// Which address families a lookup returns (Node's `family`: 0, 4 or 6).
+///
+/// ```
+/// use netcore::lookup::Family;
+/// let mut lp = netcore::EventLoop::new()?;
+/// lp.lookup("127.0.0.1", Family::V4, |_, found| assert_eq!(found.unwrap()[0].to_string(), "127.0.0.1"));
+/// // An address literal of the other family is not an answer.
+/// lp.lookup("127.0.0.1", Family::V6, |_, found| assert_eq!(found.unwrap_err().code, "ENOTFOUND"));
+/// lp.run()?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Family {
     /// Both, in the order the system resolver gives them (Node's `verbatim` order).
@@ -39,6 +49,19 @@ impl Family {
 }
 
 /// Why a lookup failed, with Node's code.
+///
+/// ```
+/// use netcore::lookup::Family;
+/// let mut lp = netcore::EventLoop::new()?;
+/// // An IPv6 literal asked for as IPv4: `ENOTFOUND`, as Node's `dns.lookup("::1", 4)` says.
+/// lp.lookup("::1", Family::V4, |_, found| {
+///     let e = found.unwrap_err();
+///     assert_eq!((e.code, e.host.as_str()), ("ENOTFOUND", "::1"));
+///     assert_eq!(e.to_string(), "getaddrinfo ENOTFOUND ::1");
+/// });
+/// lp.run()?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LookupError {
     /// Node's code: `ENOTFOUND` (no such name, or no address of the family asked for),

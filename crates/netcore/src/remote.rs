@@ -73,6 +73,15 @@ impl Shared {
 }
 
 /// The loop is gone: a [`Remote`] could not deliver.
+///
+/// ```
+/// let lp = netcore::EventLoop::new()?;
+/// let remote = lp.remote();
+/// drop(lp);
+/// assert_eq!(remote.post(|_| {}), Err(netcore::LoopClosed));
+/// assert!(remote.is_closed());
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoopClosed;
 

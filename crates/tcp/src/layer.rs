@@ -22,6 +22,14 @@ use std::time::Duration;
 use crate::Error;
 
 /// What [`Layer::read_wire`] found besides plaintext.
+///
+/// ```
+/// use netcore_tcp::LayerStatus;
+/// // A read that completed the handshake: the socket emits `secure`, and `end` has not come.
+/// let status = LayerStatus::new(true, false);
+/// assert!(status.secured && !status.peer_closed);
+/// assert_eq!(LayerStatus::default(), LayerStatus::new(false, false)); // plaintext only
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LayerStatus {

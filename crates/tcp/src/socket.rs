@@ -177,6 +177,28 @@ impl SocketHandler for Box<dyn SocketHandler> {
 }
 
 /// A handler made of one closure for `data`: `tcp::on_data(|s, d| { s.write(d); })`.
+///
+/// ```
+/// use netcore_tcp::{connect, listen, on_data, ServerId, Socket};
+///
+/// let mut lp = netcore::EventLoop::new()?;
+/// // The echo server, one closure per connection.
+/// let server = listen(&mut lp, "127.0.0.1:0", |_: &mut Socket<'_>| on_data(|s, d| {
+///     s.write(d);
+/// }))?;
+/// lp.set_state(server);
+/// let addr = server.address(&lp).unwrap().to_string();
+/// // The client, one closure too: it checks the echo, then everything closes.
+/// let client = connect(&mut lp, &addr, on_data(|s, d| {
+///     assert_eq!(d, b"ping");
+///     s.end();
+///     let server = *s.lp().state::<ServerId>().unwrap();
+///     server.close(s.lp());
+/// }));
+/// client.write(&mut lp, b"ping");
+/// lp.run()?;
+/// # Ok::<(), netcore_tcp::Error>(())
+/// ```
 pub fn on_data<F>(f: F) -> OnData<F>
 where
     F: FnMut(&mut Socket<'_>, &[u8]) + 'static,
@@ -184,7 +206,23 @@ where
     OnData(f)
 }
 
-/// See [`on_data`].
+/// The handler [`on_data`] makes: its closure gets every `data` event; the other events keep
+/// their defaults (`end` ends the socket's side too, as Node's `allowHalfOpen: false`).
+///
+/// ```
+/// use netcore_tcp::{on_data, OnData, Socket};
+/// // Its type names the closure: a server's connection handler can be written out.
+/// fn echo() -> OnData<impl FnMut(&mut Socket<'_>, &[u8])> {
+///     on_data(|s, d| {
+///         s.write(d);
+///     })
+/// }
+/// let mut lp = netcore::EventLoop::new()?;
+/// let server = netcore_tcp::listen(&mut lp, "127.0.0.1:0", |_: &mut Socket<'_>| echo())?;
+/// server.close(&mut lp);
+/// lp.run()?;
+/// # Ok::<(), netcore_tcp::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct OnData<F>(F);
 

@@ -59,6 +59,16 @@ const OID_SUBJECT_ALT_NAME: &[u8] = &[0x55, 0x1d, 0x11];
 
 /// Why a certificate could not be read. Every variant carries the byte offset, from the start of
 /// the DER, where reading stopped.
+///
+/// ```
+/// use netcore_tls::{CertError, PeerCertificate};
+/// // A SEQUENCE that promises 256 bytes and holds one.
+/// let e = PeerCertificate::parse(&[0x30, 0x82, 0x01, 0x00, 0x30]).unwrap_err();
+/// assert!(matches!(e, CertError::Truncated { .. }), "{e}");
+/// // An INTEGER where a certificate's outer SEQUENCE must be.
+/// let e = PeerCertificate::parse(&[0x02, 0x01, 0x00]).unwrap_err();
+/// assert!(matches!(e, CertError::UnexpectedTag { offset: 0, expected: 0x30, .. }), "{e}");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CertError {

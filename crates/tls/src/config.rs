@@ -53,6 +53,12 @@ pub(crate) fn provider() -> Arc<CryptoProvider> {
 }
 
 /// A TLS protocol version.
+///
+/// ```
+/// use netcore_tls::Version;
+/// assert_eq!(Version::Tls13.name(), "TLSv1.3"); // as Node's `socket.getProtocol()`
+/// assert!(Version::Tls12 < Version::Tls13); // ordered, as `minVersion`/`maxVersion` are
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Version {
@@ -166,6 +172,25 @@ fn root_store(ca: &[CertificateDer<'static>]) -> Result<RootCertStore, Error> {
 
 /// Picks the server's certificate for the name a client asks for (Node's `SNICallback`, made
 /// synchronous): `None` falls back to the server's default identity.
+///
+/// ```
+/// use std::sync::Arc;
+/// use netcore_tls::{Identity, ServerOptions, SniCallback};
+///
+/// let identity = |name: &str| {
+///     let made = rcgen::generate_simple_self_signed(vec![name.to_string()]).unwrap();
+///     let key = made.signing_key.serialize_pem();
+///     Identity::from_pem(made.cert.pem().as_bytes(), key.as_bytes()).unwrap()
+/// };
+/// let api = identity("api.example");
+/// // An identity for the names it knows; the default one for the rest.
+/// let pick: SniCallback = Arc::new(move |name: &str| (name == "api.example").then(|| api.clone()));
+/// assert!(pick("api.example").is_some() && pick("www.example").is_none());
+/// let mut options = ServerOptions::new(identity("www.example"));
+/// options.sni_callback = Some(pick);
+/// let _config = options.build()?;
+/// # Ok::<(), netcore_tls::Error>(())
+/// ```
 pub type SniCallback = Arc<dyn Fn(&str) -> Option<Identity> + Send + Sync>;
 
 /// A server's TLS options (Node's `tls.createServer` options). Build once with

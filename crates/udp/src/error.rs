@@ -4,6 +4,19 @@ use std::fmt;
 use std::io;
 
 /// Everything that can go wrong with a UDP socket.
+///
+/// ```
+/// use netcore_udp::{bind, on_message, Error};
+/// let mut lp = netcore::EventLoop::new()?;
+/// let first = bind(&mut lp, "127.0.0.1:0", on_message(|_, _, _| {}))?;
+/// let taken = first.local_address(&lp).unwrap().to_string();
+/// // Node's `reuseAddr` is off by default: a second socket on the same port is refused.
+/// let e = bind(&mut lp, &taken, on_message(|_, _, _| {})).unwrap_err();
+/// assert!(matches!(&e, Error::AddrInUse { addr } if *addr == taken));
+/// assert_eq!(e.code(), "EADDRINUSE");
+/// first.close(&mut lp);
+/// # Ok::<(), Error>(())
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {

@@ -111,6 +111,30 @@ impl RemoteInfo {
 
 /// Identifies a send made with [`SocketId::send_tracked`]; its outcome arrives in
 /// [`SocketHandler::on_sent`].
+///
+/// ```
+/// use netcore_udp::{bind, on_message, Error, RemoteInfo, SendId, Socket, SocketHandler};
+///
+/// /// Checks that the tracked send finished with all its bytes.
+/// struct Tracker;
+/// impl SocketHandler for Tracker {
+///     fn on_message(&mut self, _: &mut Socket<'_>, _: &[u8], _: &RemoteInfo) {}
+///     fn on_sent(&mut self, s: &mut Socket<'_>, id: SendId, result: Result<usize, &Error>) {
+///         assert_eq!(s.lp().state::<SendId>(), Some(&id));
+///         assert_eq!(result.ok(), Some(5)); // Node's send callback: the bytes sent
+///         s.close();
+///     }
+/// }
+///
+/// let mut lp = netcore::EventLoop::new()?;
+/// let sink = bind(&mut lp, "127.0.0.1:0", on_message(|s, _, _| s.close()))?;
+/// let to = sink.local_address(&lp).unwrap();
+/// let sender = bind(&mut lp, "127.0.0.1:0", Tracker)?;
+/// let id = sender.send_tracked(&mut lp, b"hello", Some(to))?;
+/// lp.set_state(id); // the outcome comes later, on the loop
+/// lp.run()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SendId(u64);
 
@@ -608,6 +632,28 @@ fn send(
 }
 
 /// A UDP socket during one of its handler's callbacks: the socket's operations plus the loop.
+///
+/// ```
+/// use netcore_udp::{bind, on_message, SocketId};
+///
+/// let mut lp = netcore::EventLoop::new()?;
+/// // Inside a callback, `s` sends, reaches the loop and closes.
+/// let echo = bind(&mut lp, "127.0.0.1:0", on_message(|s, msg, rinfo| {
+///     let _ = s.send_to(msg, rinfo.address);
+/// }))?;
+/// lp.set_state(echo);
+/// let client = bind(&mut lp, "127.0.0.1:0", on_message(|s, msg, rinfo| {
+///     assert_eq!(msg, b"hi");
+///     let echo = *s.lp().state::<SocketId>().unwrap();
+///     assert_eq!(Some(rinfo.address), echo.local_address(s.lp()));
+///     echo.close(s.lp());
+///     s.close();
+/// }))?;
+/// let to = echo.local_address(&lp).unwrap();
+/// client.send_to(&mut lp, b"hi", to)?;
+/// lp.run()?;
+/// # Ok::<(), netcore_udp::Error>(())
+/// ```
 pub struct Socket<'a> {
     lp: &'a mut EventLoop,
     id: SocketId,
