@@ -799,6 +799,13 @@ fn finish_end(lp: &mut EventLoop, id: SocketId) {
 }
 
 pub(crate) fn write(lp: &mut EventLoop, id: SocketId, data: &[u8]) -> bool {
+    write_parts(lp, id, &[data])
+}
+
+/// `write` of `parts` in order, as one write: while nothing is queued, one `writev` hands them
+/// all to the kernel (a frame header and its payload, say, without first copying them
+/// together); what the kernel does not take is queued.
+pub(crate) fn write_parts(lp: &mut EventLoop, id: SocketId, parts: &[&[u8]]) -> bool {
     let Some(c) = conn_mut(lp, id) else { return false };
     if c.end_requested || c.phase == Phase::Closed {
         let closed = c.phase == Phase::Closed;
@@ -808,14 +815,24 @@ pub(crate) fn write(lp: &mut EventLoop, id: SocketId, data: &[u8]) -> bool {
         return false;
     }
     if c.layer.is_some() {
-        return write_through_layer(lp, id, data);
+        let mut below = true;
+        for part in parts {
+            below = write_through_layer(lp, id, part);
+        }
+        return below;
     }
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    // Bytes of `parts`, in order, that the kernel took.
     let mut off = 0;
     let direct = c.queued() == 0 && c.phase == Phase::Open && c.spliced_from.is_none();
     if direct {
         if let Some(stream) = c.stream.as_mut() {
-            while off < data.len() {
-                match stream.write(&data[off..]) {
+            while off < total {
+                let result = match parts {
+                    [one] => stream.write(&one[off..]),
+                    _ => stream.write_vectored(&io_slices_from(parts, off)),
+                };
+                match result {
                     Ok(n) => {
                         off += n;
                         c.bytes_written += n as u64;
@@ -832,8 +849,13 @@ pub(crate) fn write(lp: &mut EventLoop, id: SocketId, data: &[u8]) -> bool {
         }
     }
     let Some(c) = conn_mut(lp, id) else { return false };
-    if off < data.len() {
-        c.out.extend_from_slice(&data[off..]);
+    if off < total {
+        let mut skip = off;
+        for part in parts {
+            let taken = skip.min(part.len());
+            skip -= taken;
+            c.out.extend_from_slice(&part[taken..]);
+        }
     }
     let ok = c.queued() < c.options.high_water_mark;
     if !ok {
@@ -843,6 +865,23 @@ pub(crate) fn write(lp: &mut EventLoop, id: SocketId, data: &[u8]) -> bool {
         touch(lp, id);
     }
     ok
+}
+
+/// The parts from byte `off` on (across parts), as `writev` slices; at most 8 parts are used.
+fn io_slices_from<'a>(parts: &[&'a [u8]], mut off: usize) -> Vec<io::IoSlice<'a>> {
+    let mut slices = Vec::with_capacity(parts.len().min(8));
+    for part in parts {
+        if off >= part.len() {
+            off -= part.len();
+            continue;
+        }
+        slices.push(io::IoSlice::new(&part[off..]));
+        off = 0;
+        if slices.len() == 8 {
+            break;
+        }
+    }
+    slices
 }
 
 /// Largest write buffer an idle layered socket keeps for its next write (a few TLS records).
@@ -1108,6 +1147,31 @@ impl SocketId {
     /// Writing after `end` emits [`Error::WriteAfterEnd`]; writing to a closed socket does nothing.
     pub fn write(self, lp: &mut EventLoop, data: &[u8]) -> bool {
         write(lp, self, data)
+    }
+
+    /// [`write`](Self::write) of several buffers in order, as one: while nothing is queued they
+    /// go to the kernel in one `writev`, so a header and a large payload need not be copied
+    /// together first (Node's `socket.cork()` … `uncork()`, or `_writev`). Returns as `write`.
+    ///
+    /// ```
+    /// use netcore_tcp::{connect, listen, on_data, Socket};
+    /// let mut lp = netcore::EventLoop::new()?;
+    /// // One connection, whose bytes the server keeps in the loop's state.
+    /// let server = listen(&mut lp, "127.0.0.1:0", |s: &mut Socket<'_>| {
+    ///     let server = s.server().unwrap();
+    ///     server.close(s.lp());
+    ///     on_data(|s, d| s.lp().state_or_default::<Vec<u8>>().extend_from_slice(d))
+    /// })?;
+    /// let addr = server.address(&lp).unwrap().to_string();
+    /// let client = connect(&mut lp, &addr, on_data(|_, _| {}));
+    /// client.write_vectored(&mut lp, &[b"head:", b"body"]);
+    /// client.end(&mut lp);
+    /// lp.run()?;
+    /// assert_eq!(lp.state::<Vec<u8>>().map(Vec::as_slice), Some(&b"head:body"[..]));
+    /// # Ok::<(), netcore_tcp::Error>(())
+    /// ```
+    pub fn write_vectored(self, lp: &mut EventLoop, parts: &[&[u8]]) -> bool {
+        write_parts(lp, self, parts)
     }
 
     /// Hands the socket to another handler: every later event goes to `handler`, and the old

@@ -520,6 +520,10 @@ fn write_out(lp: &mut EventLoop, id: WebSocketId) {
     }
 }
 
+/// Messages at least this large leave without being copied into the connection's frame buffer
+/// (a server's: a client's are masked, which needs the copy).
+const DIRECT_SEND: usize = 64 * 1024;
+
 impl WebSocketId {
     /// Sends a message (`ws.send(data, { binary })`): compressed when permessage-deflate was
     /// agreed and the message reaches the threshold. Returns false once more than the
@@ -536,6 +540,28 @@ impl WebSocketId {
             return false;
         }
         let compressed = wants_compression && compress(lp, self, data, true);
+        let Some(c) = get(lp, self) else { return false };
+        if !compressed && data.len() >= DIRECT_SEND && !c.ending {
+            // A large message leaves as it is, behind its header and whatever this turn
+            // gathered, in one vectored write: no copy into `out` (a client's, which must be
+            // masked, is encoded as usual).
+            match c.session.send_header(kind, data.len(), &mut c.out) {
+                Ok(true) => {
+                    let socket = c.socket;
+                    let mut out = std::mem::take(&mut c.out);
+                    socket.write_vectored(lp, &[&out, data]);
+                    out.clear();
+                    if let Some(c) = get(lp, self) {
+                        if c.out.is_empty() && out.capacity() <= 64 * 1024 {
+                            c.out = out;
+                        }
+                    }
+                    return self.below_high_water_mark(lp);
+                }
+                Ok(false) => {}
+                Err(_) => return false,
+            }
+        }
         let Some(c) = get(lp, self) else { return false };
         let sent = match c.deflate.as_mut() {
             Some(d) if compressed => {

@@ -41,6 +41,16 @@ impl WebSocketHandler for Streamer {
                 ws.ping(b"between").unwrap();
                 id.send_fragment(ws.lp(), b">", false, true);
             }
+            b"burst" => {
+                // Small frames gathered in this turn, a large message that leaves at once
+                // (without being copied into the frame buffer), then more small ones: the peer
+                // must get them in this order.
+                let id = ws.id();
+                ws.send(b"before", false);
+                ws.ping(b"p").unwrap();
+                id.send(ws.lp(), &vec![b'y'; 300_000], true);
+                ws.send(b"after", false);
+            }
             b"refused" => {
                 // Sends refused mid-message (a binary fragment, a whole message) must not reach
                 // the compressor: the last fragment repeats them, and would point back into
@@ -61,11 +71,12 @@ impl WebSocketHandler for Streamer {
 
 const REPEATED: &[u8] = b"a phrase long enough to be found again, a phrase long enough to be found again";
 
-/// Sends `request` ("stream" by default), records the messages, closes after the first.
+/// Sends `request`, records the messages, closes after `want` of them.
 struct Reader {
     got: Rc<RefCell<Vec<Vec<u8>>>>,
     server: Option<netcore_http1::server::ServerId>,
     request: &'static str,
+    want: usize,
 }
 
 impl WebSocketHandler for Reader {
@@ -74,7 +85,9 @@ impl WebSocketHandler for Reader {
     }
     fn on_message(&mut self, ws: &mut WebSocket<'_>, data: Bytes, _is_binary: bool) {
         self.got.borrow_mut().push(data.to_vec());
-        ws.close(1000, "").unwrap();
+        if self.got.borrow().len() == self.want {
+            ws.close(1000, "").unwrap();
+        }
     }
     fn on_close(&mut self, lp: &mut EventLoop, _code: u16, _reason: &[u8]) {
         if let Some(s) = self.server.take() {
@@ -92,12 +105,24 @@ fn a_fragmented_send_arrives_as_one_message_with_and_without_compression() {
         let server = listen(&mut lp, "127.0.0.1:0", options, |_head: &_| Streamer).unwrap();
         let url = format!("ws://{}/", server.address(&lp).unwrap());
         let got = Rc::new(RefCell::new(Vec::new()));
-        let reader = Reader { got: got.clone(), server: Some(server), request: "stream" };
+        let reader = Reader { got: got.clone(), server: Some(server), request: "stream", want: 1 };
         connect(&mut lp, &url, ClientOptions::default(), reader).unwrap();
         lp.run().unwrap();
         let want = [b"<".to_vec(), vec![b'x'; 40_000], b">".to_vec()].concat();
         assert_eq!(*got.borrow(), [want], "deflate {deflate}");
     }
+}
+
+#[test]
+fn a_large_send_leaves_in_order_with_the_small_frames_around_it() {
+    let mut lp = new_loop();
+    let server = listen(&mut lp, "127.0.0.1:0", ServerOptions::default(), |_head: &_| Streamer).unwrap();
+    let url = format!("ws://{}/", server.address(&lp).unwrap());
+    let got = Rc::new(RefCell::new(Vec::new()));
+    let reader = Reader { got: got.clone(), server: Some(server), request: "burst", want: 3 };
+    connect(&mut lp, &url, ClientOptions::default(), reader).unwrap();
+    lp.run().unwrap();
+    assert_eq!(*got.borrow(), [b"before".to_vec(), vec![b'y'; 300_000], b"after".to_vec()]);
 }
 
 #[test]
@@ -108,7 +133,7 @@ fn a_send_refused_mid_message_leaves_the_compressed_stream_intact() {
     let server = listen(&mut lp, "127.0.0.1:0", options, |_head: &_| Streamer).unwrap();
     let url = format!("ws://{}/", server.address(&lp).unwrap());
     let got = Rc::new(RefCell::new(Vec::new()));
-    let reader = Reader { got: got.clone(), server: Some(server), request: "refused" };
+    let reader = Reader { got: got.clone(), server: Some(server), request: "refused", want: 1 };
     connect(&mut lp, &url, ClientOptions::default(), reader).unwrap();
     lp.run().unwrap();
     assert_eq!(*got.borrow(), [[b"<", REPEATED].concat()]);

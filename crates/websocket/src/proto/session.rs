@@ -576,6 +576,33 @@ impl Session {
         Ok(())
     }
 
+    /// Sends the header of a whole, unmasked message of `len` bytes, for the caller to send the
+    /// payload right after it as it is: a server's large messages leave without being copied
+    /// into `out` (a client's must be masked, so for a client this writes nothing and returns
+    /// `Ok(false)`: use [`send`](Self::send)). Checked as `send` is.
+    ///
+    /// ```
+    /// use netcore_websocket::proto::{Config, MaskRng, MessageKind, Role, Session};
+    /// let mut server = Session::new(Role::Server, Config::default(), MaskRng::new(0));
+    /// let (mut whole, mut head) = (Vec::new(), Vec::new());
+    /// server.send(MessageKind::Binary, &[7; 300], &mut whole)?;
+    /// assert!(server.send_header(MessageKind::Binary, 300, &mut head)?);
+    /// head.extend_from_slice(&[7; 300]); // the payload, as it is
+    /// assert_eq!(head, whole);
+    /// let mut client = Session::new(Role::Client, Config::default(), MaskRng::new(0));
+    /// assert!(!client.send_header(MessageKind::Binary, 300, &mut head)?);
+    /// # Ok::<(), netcore_websocket::proto::Error>(())
+    /// ```
+    pub fn send_header(&mut self, kind: MessageKind, len: usize, out: &mut Vec<u8>) -> Result<bool, Error> {
+        if self.role == Role::Client {
+            return Ok(false);
+        }
+        self.can_send(false)?;
+        let header = FrameHeader { fin: true, len: len as u64, ..FrameHeader::new(kind.opcode(), 0) };
+        header.encode(out);
+        Ok(true)
+    }
+
     /// Sends a text message in one frame: [`send`](Self::send) with UTF-8 guaranteed by type.
     pub fn send_text(&mut self, text: &str, out: &mut Vec<u8>) -> Result<(), Error> {
         self.send(MessageKind::Text, text.as_bytes(), out)
