@@ -16,20 +16,25 @@ use common::{example, Server};
 fn tcp_errors_retries_while_the_port_is_taken() {
     let holder = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = holder.local_addr().unwrap().port().to_string();
-    let mut command = Command::new(example("tcp_errors"));
-    command.arg(&port).stderr(Stdio::piped());
-    // `Server::spawn` reads stdout's `listening on` line: start it on a thread, since that line
-    // only comes once the port is free.
-    let started = std::thread::spawn(move || Server::spawn(&mut command));
-    // Long enough for the first attempt and one retry (a second apart), then free the port.
-    std::thread::sleep(Duration::from_millis(1500));
-    drop(holder);
-    let mut server = started.join().unwrap();
-    assert!(server.1.ends_with(&format!(":{port}")), "listening on {}", server.1);
-    let mut stderr = BufReader::new(server.0.stderr.take().unwrap());
+    let mut child = Command::new(example("tcp_errors"))
+        .arg(&port)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The event, not a wait: the first refusal is reported, then the port is freed.
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut line = String::new();
     stderr.read_line(&mut line).unwrap();
     assert_eq!(line, "Address in use, retrying...\n");
+    drop(holder);
+    // A retry a second later takes the port and says so on stdout.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let addr = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("printed {line:?}"));
+    let server = Server(child, addr.to_string());
+    assert!(server.1.ends_with(&format!(":{port}")), "listening on {}", server.1);
 
     let mut c = TcpStream::connect(&server.1).unwrap();
     c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
