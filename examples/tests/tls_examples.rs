@@ -9,11 +9,8 @@
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
 
 use bytes::Bytes;
-use netcore::EventLoop;
 use netcore_websocket::WebSocket;
 
 mod common;
@@ -202,27 +199,15 @@ fn https_get_trusts_https_hellos_certificate_once_its_fingerprint_is_checked() {
 fn wss_echo(dir: &Path) -> (u16, impl FnOnce()) {
     let identity = netcore_tls::Identity::from_pem_files(dir.join("cert.pem"), dir.join("key.pem")).unwrap();
     let config = netcore_tls::ServerOptions::new(identity).build().unwrap();
-    let (tx, rx) = mpsc::channel();
-    let thread = std::thread::spawn(move || {
-        let mut lp = EventLoop::new().unwrap();
+    netcore_testkit::serve_on_thread(move |lp| {
         let options = netcore_websocket::server::ServerOptions::default();
-        let server = netcore_tls::wss::listen(&mut lp, "127.0.0.1:0", &config, options, |_: &_| {
+        let server = netcore_tls::wss::listen(lp, "127.0.0.1:0", &config, options, |_: &_| {
             |ws: &mut WebSocket<'_>, data: Bytes, is_binary: bool| {
                 ws.send(&data, is_binary);
             }
         })
         .unwrap();
-        let port =
-            server.address(&lp).unwrap().to_string().rsplit_once(':').unwrap().1.parse::<u16>().unwrap();
-        tx.send((port, lp.remote())).unwrap();
-        let t = lp.set_timeout(Duration::from_secs(60), |_| panic!("server loop ran 60 s"));
-        lp.unref_timer(t);
-        lp.run().unwrap();
-    });
-    let (port, remote) = rx.recv_timeout(Duration::from_secs(10)).unwrap();
-    (port, move || {
-        remote.stop();
-        thread.join().unwrap();
+        server.address(lp).unwrap().port().unwrap()
     })
 }
 

@@ -170,3 +170,33 @@ pub fn npm_package(name: &str, version: &str) -> PathBuf {
     }
     modules
 }
+
+/// Runs `setup` on a new event loop of its own thread (a server under test, say) and returns
+/// what `setup` returned (its address or port) with a function that stops that loop and joins
+/// the thread. A watchdog panics the loop after 60 s: no test runs that long.
+///
+/// ```
+/// // `setup` would start a server and return its port.
+/// let (port, stop) = netcore_testkit::serve_on_thread(|_lp| 7u16);
+/// assert_eq!(port, 7);
+/// stop();
+/// ```
+pub fn serve_on_thread<T: Send + 'static>(
+    setup: impl FnOnce(&mut netcore::EventLoop) -> T + Send + 'static,
+) -> (T, impl FnOnce()) {
+    let (tx, rx) = mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let mut lp = netcore::EventLoop::new().expect("an event loop");
+        let made = setup(&mut lp);
+        let _ = tx.send((made, lp.remote()));
+        let t = lp.set_timeout(std::time::Duration::from_secs(60), |_| panic!("server loop ran 60 s"));
+        lp.unref_timer(t);
+        lp.run().expect("the server loop");
+    });
+    let (made, remote) =
+        rx.recv_timeout(std::time::Duration::from_secs(10)).expect("the server loop started");
+    (made, move || {
+        remote.stop();
+        thread.join().expect("the server loop ended");
+    })
+}

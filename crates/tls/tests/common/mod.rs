@@ -6,7 +6,6 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -174,20 +173,7 @@ pub fn port_of(lp: &EventLoop, server: netcore_http1::server::ServerId) -> u16 {
 /// Runs `setup` on a loop of its own thread; returns the port it returned and a function that
 /// stops the loop and joins the thread.
 pub fn serve(setup: impl FnOnce(&mut EventLoop) -> u16 + Send + 'static) -> (u16, impl FnOnce()) {
-    let (tx, rx) = mpsc::channel();
-    let thread = std::thread::spawn(move || {
-        let mut lp = EventLoop::new().unwrap();
-        let port = setup(&mut lp);
-        tx.send((port, lp.remote())).unwrap();
-        let t = lp.set_timeout(Duration::from_secs(60), |_| panic!("server loop ran 60 s"));
-        lp.unref_timer(t);
-        lp.run().unwrap();
-    });
-    let (port, remote) = rx.recv_timeout(Duration::from_secs(10)).unwrap();
-    (port, move || {
-        remote.stop();
-        thread.join().unwrap();
-    })
+    netcore_testkit::serve_on_thread(setup)
 }
 
 /// A process killed on drop.

@@ -4,7 +4,6 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::sync::mpsc;
 use std::time::Duration;
 
 use netcore::EventLoop;
@@ -12,22 +11,7 @@ use netcore::EventLoop;
 /// Runs `setup` on a new loop thread; returns what it returned (an address) and a function that
 /// stops the loop and joins the thread.
 pub fn serve(setup: impl FnOnce(&mut EventLoop) -> String + Send + 'static) -> (String, impl FnOnce()) {
-    let (tx, rx) = mpsc::channel();
-    let thread = std::thread::spawn(move || {
-        let mut lp = EventLoop::new().unwrap();
-        let addr = setup(&mut lp);
-        tx.send((addr, lp.remote())).unwrap();
-        // A watchdog: no test runs this long.
-        let t = lp.set_timeout(Duration::from_secs(60), |_| panic!("server loop ran 60 s"));
-        lp.unref_timer(t);
-        lp.run().unwrap();
-    });
-    let (addr, remote) = rx.recv_timeout(Duration::from_secs(10)).unwrap();
-    let stop = move || {
-        remote.stop();
-        thread.join().unwrap();
-    };
-    (addr, stop)
+    netcore_testkit::serve_on_thread(setup)
 }
 
 /// A raw client's opening handshake (key `dGhlIHNhbXBsZSBub25jZQ==`, RFC 6455 §1.3), with
