@@ -816,7 +816,7 @@ pub(crate) fn write_parts(lp: &mut EventLoop, id: SocketId, parts: &[&[u8]]) -> 
     }
     if c.layer.is_some() {
         let mut below = true;
-        for part in parts {
+        for part in parts.iter().filter(|p| !p.is_empty()) {
             below = write_through_layer(lp, id, part);
         }
         return below;
@@ -828,9 +828,10 @@ pub(crate) fn write_parts(lp: &mut EventLoop, id: SocketId, parts: &[&[u8]]) -> 
     if direct {
         if let Some(stream) = c.stream.as_mut() {
             while off < total {
-                let result = match parts {
-                    [one] => stream.write(&one[off..]),
-                    _ => stream.write_vectored(&io_slices_from(parts, off)),
+                let mut slices = [io::IoSlice::new(&[]); MAX_PARTS];
+                let result = match io_slices_from(parts, off, &mut slices) {
+                    [one] => stream.write(one),
+                    some => stream.write_vectored(some),
                 };
                 match result {
                     Ok(n) => {
@@ -867,21 +868,30 @@ pub(crate) fn write_parts(lp: &mut EventLoop, id: SocketId, parts: &[&[u8]]) -> 
     ok
 }
 
-/// The parts from byte `off` on (across parts), as `writev` slices; at most 8 parts are used.
-fn io_slices_from<'a>(parts: &[&'a [u8]], mut off: usize) -> Vec<io::IoSlice<'a>> {
-    let mut slices = Vec::with_capacity(parts.len().min(8));
+/// The most buffers one `writev` is given (the rest follow in the next call).
+const MAX_PARTS: usize = 8;
+
+/// The non-empty parts from byte `off` on (counted across parts), as `writev` slices in
+/// `slices` (no allocation): at most [`MAX_PARTS`] of them.
+fn io_slices_from<'s, 'a>(
+    parts: &[&'a [u8]],
+    mut off: usize,
+    slices: &'s mut [io::IoSlice<'a>; MAX_PARTS],
+) -> &'s [io::IoSlice<'a>] {
+    let mut n = 0;
     for part in parts {
         if off >= part.len() {
             off -= part.len();
             continue;
         }
-        slices.push(io::IoSlice::new(&part[off..]));
+        slices[n] = io::IoSlice::new(&part[off..]);
         off = 0;
-        if slices.len() == 8 {
+        n += 1;
+        if n == MAX_PARTS {
             break;
         }
     }
-    slices
+    &slices[..n]
 }
 
 /// Largest write buffer an idle layered socket keeps for its next write (a few TLS records).

@@ -504,18 +504,24 @@ fn flush(lp: &mut EventLoop, id: WebSocketId) {
 
 /// Writes what the connection owes now.
 fn write_out(lp: &mut EventLoop, id: WebSocketId) {
+    write_out_then(lp, id, &[]);
+}
+
+/// Writes what the connection owes now, then `payload` (a large message's, behind its header in
+/// `out`), in one vectored write.
+fn write_out_then(lp: &mut EventLoop, id: WebSocketId, payload: &[u8]) {
     let Some(c) = get(lp, id) else { return };
     if c.out.is_empty() || c.ending {
         return;
     }
     let socket = c.socket;
-    let out = std::mem::take(&mut c.out);
-    socket.write(lp, &out);
+    let mut out = std::mem::take(&mut c.out);
+    socket.write_vectored(lp, &[&out, payload]);
     if let Some(c) = get(lp, id) {
         // The buffer comes back for the next frames (its capacity is kept only while small).
         if c.out.is_empty() && out.capacity() <= 64 * 1024 {
+            out.clear();
             c.out = out;
-            c.out.clear();
         }
     }
 }
@@ -547,15 +553,7 @@ impl WebSocketId {
             // masked, is encoded as usual).
             match c.session.send_header(kind, data.len(), &mut c.out) {
                 Ok(true) => {
-                    let socket = c.socket;
-                    let mut out = std::mem::take(&mut c.out);
-                    socket.write_vectored(lp, &[&out, data]);
-                    out.clear();
-                    if let Some(c) = get(lp, self) {
-                        if c.out.is_empty() && out.capacity() <= 64 * 1024 {
-                            c.out = out;
-                        }
-                    }
+                    write_out_then(lp, self, data);
                     return self.below_high_water_mark(lp);
                 }
                 Ok(false) => {}
